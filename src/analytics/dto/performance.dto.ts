@@ -1,0 +1,19 @@
+/** A vehicle's charging performance over a half-open window [from, to). */
+export interface VehiclePerformance {
+  vehicleId: string;
+  meterId: string;
+  /** Inclusive start, ISO-8601 UTC. */
+  from: string;
+  /** Exclusive end, ISO-8601 UTC. */
+  to: string;
+  /** AC energy drawn by the linked meter, kWh. */
+  acKwh: number;
+  /** DC energy delivered to the vehicle's battery, kWh. */
+  dcKwh: number;
+  /** dcKwh / acKwh as a ratio (0.9 = 90 %); null when no AC energy was recorded. */
+  efficiency: number | null;
+  /** Mean battery temperature over the vehicle's readings, °C; null without readings. */
+  avgBatteryTemp: number | null;
+  meterReadings: number;
+  vehicleReadings: number;
+}

@@ -1,0 +1,78 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { DomainError, type DomainErrorCode } from './domain-error.js';
+import { type ErrorBody, errorBody } from './error-body.js';
+
+const STATUS: Record<DomainErrorCode, number> = {
+  LINK_NOT_FOUND: 404,
+  WRITER_OVERLOADED: 503,
+  WRITE_FAILED: 503,
+};
+
+/** Errors raised by Fastify before Nest sees the request (body parsing, content type, size). */
+interface FastifyClientError {
+  code: string;
+  statusCode: number;
+  message: string;
+}
+
+/**
+ * Every error leaves as one JSON shape. Domain errors map by code, HttpExceptions keep their
+ * status, Fastify's own 4xx errors keep theirs, anything else is logged and answered as a bare 500.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger(HttpErrorFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const { status, body, retryAfter } = this.toResponse(exception);
+    if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
+    void reply.status(status).type('application/json; charset=utf-8').send(body);
+  }
+
+  private toResponse(exception: unknown): { status: number; body: ErrorBody; retryAfter?: number } {
+    if (exception instanceof DomainError) {
+      const status = STATUS[exception.code];
+      return { status, body: errorBody(status, exception.message), retryAfter: exception.retryAfterSeconds };
+    }
+    if (exception instanceof HttpException) {
+      return { status: exception.getStatus(), body: fromHttpException(exception) };
+    }
+    if (isFastifyClientError(exception)) {
+      return { status: exception.statusCode, body: errorBody(exception.statusCode, fastifyMessage(exception)) };
+    }
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    return { status: 500, body: errorBody(500, 'Internal server error') };
+  }
+}
+
+function fromHttpException(exception: HttpException): ErrorBody {
+  const status = exception.getStatus();
+  const response = exception.getResponse();
+  if (typeof response === 'string') return errorBody(status, response);
+  const { message, details } = response as { message?: unknown; details?: ErrorBody['details'] };
+  const text = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
+  return errorBody(status, text, details);
+}
+
+function isFastifyClientError(error: unknown): error is FastifyClientError {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, statusCode } = error as Partial<FastifyClientError>;
+  return typeof code === 'string' && code.startsWith('FST_') && typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500;
+}
+
+function fastifyMessage(error: FastifyClientError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Unsupported content type: send application/json';
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'Request body is larger than the configured limit';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'Request body is empty: send a JSON document';
+    default:
+      return error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.message.includes('JSON')
+        ? `Malformed JSON body: ${error.message}`
+        : error.message;
+  }
+}

@@ -1,0 +1,60 @@
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+
+const toBoolean = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
+/**
+ * Every setting the service reads from the environment. Validated once at start-up;
+ * a bad value stops the process naming the variable, never its value.
+ */
+export class EnvSchema {
+  @IsOptional() @Matches(/^postgres(ql)?:\/\//) DATABASE_URL?: string = undefined;
+
+  @IsIn(['development', 'production', 'test']) NODE_ENV: 'development' | 'production' | 'test' = 'development';
+  @IsString() HOST = '0.0.0.0';
+  @Type(() => Number) @IsInt() @Min(0) @Max(65535) PORT = 3000;
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+
+  /** Embedded PostgreSQL, used only when DATABASE_URL is unset. */
+  @IsString() EMBEDDED_PG_DIR = '.data/postgres';
+  @Type(() => Number) @IsInt() @Min(1) @Max(65535) EMBEDDED_PG_PORT = 54329;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(200) DB_POOL_SIZE = 10;
+  @Type(() => Number) @IsInt() @Min(100) DB_STATEMENT_TIMEOUT_MS = 15_000;
+  @Type(() => Number) @IsInt() @Min(100) DB_CONNECT_TIMEOUT_MS = 5_000;
+  @Transform(toBoolean) @IsBoolean() MIGRATIONS_RUN_ON_BOOT = true;
+
+  /** Largest request body, in bytes; a batch of 10,000 readings is about 1.3 MB. */
+  @Type(() => Number) @IsInt() @Min(1024) BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+  @Type(() => Number) @IsInt() @Min(1) @Max(100_000) BATCH_MAX_READINGS = 10_000;
+  /** How far ahead of the server clock a reading's timestamp may be (device clock skew). */
+  @Type(() => Number) @IsInt() @Min(0) FUTURE_TOLERANCE_SECONDS = 300;
+
+  /** Group commit: how long a flush waits for company, how many readings it holds at most, how many run at once. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(1000) WRITER_LINGER_MS = 2;
+  @Type(() => Number) @IsInt() @Min(1) @Max(100_000) WRITER_MAX_FLUSH_READINGS = 5_000;
+  @Type(() => Number) @IsInt() @Min(1) @Max(64) WRITER_MAX_CONCURRENT_FLUSHES = 2;
+  /** Readings waiting for a flush before new requests are turned away with 503. */
+  @Type(() => Number) @IsInt() @Min(1) WRITER_MAX_QUEUED_READINGS = 100_000;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(366) PARTITION_DAYS_AHEAD = 7;
+  @Type(() => Number) @IsInt() @Min(0) @Max(3660) PARTITION_DAYS_BEHIND = 7;
+  /** Whole daily partitions older than this many days are dropped; 0 keeps history forever. */
+  @Type(() => Number) @IsInt() @Min(0) RETENTION_DAYS = 0;
+  @Type(() => Number) @IsInt() @Min(1000) PARTITION_MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
+}
+
+export function validateEnv(env: Record<string, string | undefined>): EnvSchema {
+  const known = new Set(Object.keys(new EnvSchema()));
+  const defined = Object.fromEntries(
+    Object.entries(env).filter(([name, value]) => known.has(name) && value !== undefined && value !== ''),
+  );
+  const config = plainToInstance(EnvSchema, defined, { exposeDefaultValues: true });
+  const errors = validateSync(config, { whitelist: false, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const names = errors.map((error) => error.property).join(', ');
+    throw new Error(`Invalid environment: ${names}`);
+  }
+  return config;
+}

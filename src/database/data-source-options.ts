@@ -1,0 +1,29 @@
+import type { DataSourceOptions } from 'typeorm';
+import { FleetLink } from '../links/fleet-link.entity.js';
+import { MIGRATIONS } from './migrations.js';
+
+export interface PoolSettings {
+  poolSize: number;
+  statementTimeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+/** One place that says how the service talks to PostgreSQL: the app, the migration CLI and the tests use it. */
+export function dataSourceOptions(url: string, pool: PoolSettings): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: [FleetLink],
+    migrations: MIGRATIONS,
+    migrationsTableName: 'typeorm_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'],
+    poolSize: pool.poolSize,
+    connectTimeoutMS: pool.connectTimeoutMs,
+    extra: {
+      statement_timeout: pool.statementTimeoutMs,
+      application_name: 'energy-ingestion',
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { DatabaseEndpoint } from './database-endpoint.js';
+import { dataSourceOptions } from './data-source-options.js';
+import { MigrationsOnBoot } from './migrations-on-boot.js';
+import { PartitionMaintainer } from './partition-maintainer.js';
+
+@Global()
+@Module({
+  providers: [{ provide: DatabaseEndpoint, inject: [AppConfig], useFactory: DatabaseEndpoint.resolve }],
+  exports: [DatabaseEndpoint],
+})
+class DatabaseEndpointModule {}
+
+@Module({
+  imports: [
+    DatabaseEndpointModule,
+    TypeOrmModule.forRootAsync({
+      inject: [AppConfig, DatabaseEndpoint],
+      useFactory: (config: AppConfig, endpoint: DatabaseEndpoint) =>
+        dataSourceOptions(endpoint.url, {
+          poolSize: config.DB_POOL_SIZE,
+          statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+          connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+        }),
+    }),
+  ],
+  providers: [MigrationsOnBoot, PartitionMaintainer],
+  exports: [PartitionMaintainer],
+})
+export class DatabaseModule {}

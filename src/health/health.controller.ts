@@ -1,0 +1,45 @@
+import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
+
+const PING_TIMEOUT_MS = 2000;
+
+export interface HealthReport {
+  status: 'ok' | 'unavailable';
+  checks: { database: 'up' | 'down' };
+}
+
+@Controller('health')
+export class HealthController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Readiness: 200 when the database answers, 503 when it does not. */
+  @Get()
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport> {
+    const up = await this.pingDatabase();
+    void reply.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
+    return { status: up ? 'ok' : 'unavailable', checks: { database: up ? 'up' : 'down' } };
+  }
+
+  /** Liveness: the process serves requests, whatever the database does. */
+  @Get('live')
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  private async pingDatabase(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+    });
+    try {
+      const ping = this.dataSource.query('SELECT 1').then(
+        () => true,
+        () => false,
+      );
+      return await Promise.race([ping, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

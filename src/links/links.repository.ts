@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { MoreThan, Repository } from 'typeorm';
+import { FleetLink } from './fleet-link.entity.js';
+import { UPSERT_LINK, type UpsertedLinkRow } from './links.sql.js';
+
+@Injectable()
+export class LinksRepository {
+  constructor(@InjectRepository(FleetLink) private readonly links: Repository<FleetLink>) {}
+
+  async upsert(vehicleId: string, meterId: string): Promise<{ link: FleetLink; created: boolean }> {
+    const [row] = await this.links.query<UpsertedLinkRow[]>(UPSERT_LINK, [vehicleId, meterId]);
+    const link = Object.assign(new FleetLink(), {
+      vehicleId: row!.vehicle_id,
+      meterId: row!.meter_id,
+      createdAt: row!.created_at,
+      updatedAt: row!.updated_at,
+    });
+    return { link, created: row!.created };
+  }
+
+  findOne(vehicleId: string): Promise<FleetLink | null> {
+    return this.links.findOneBy({ vehicleId });
+  }
+
+  /** Up to `limit` links ordered by vehicle id, starting after `after`. */
+  findPage(limit: number, after?: string): Promise<FleetLink[]> {
+    return this.links.find({
+      where: after === undefined ? {} : { vehicleId: MoreThan(after) },
+      order: { vehicleId: 'ASC' },
+      take: limit,
+    });
+  }
+}

@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { LinkNotFound } from '../common/errors/domain-error.js';
+import type { LinkPage, LinkView } from './dto/link.dto.js';
+import type { FleetLink } from './fleet-link.entity.js';
+import { LinksRepository } from './links.repository.js';
+
+@Injectable()
+export class LinksService {
+  constructor(private readonly links: LinksRepository) {}
+
+  /** Links the vehicle to the meter, replacing any earlier link of the vehicle. */
+  async link(vehicleId: string, meterId: string): Promise<{ link: LinkView; created: boolean }> {
+    const { link, created } = await this.links.upsert(vehicleId, meterId);
+    return { link: toView(link), created };
+  }
+
+  async get(vehicleId: string): Promise<LinkView> {
+    const link = await this.links.findOne(vehicleId);
+    if (!link) throw new LinkNotFound(vehicleId);
+    return toView(link);
+  }
+
+  async list(limit: number, after?: string): Promise<LinkPage> {
+    const page = await this.links.findPage(limit + 1, after);
+    const items = page.slice(0, limit).map(toView);
+    return { items, nextCursor: page.length > limit ? items[items.length - 1]!.vehicleId : null };
+  }
+}
+
+function toView(link: FleetLink): LinkView {
+  return {
+    vehicleId: link.vehicleId,
+    meterId: link.meterId,
+    createdAt: link.createdAt.toISOString(),
+    updatedAt: link.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module.js';
+import { configureApp, createAdapter } from './app.setup.js';
+import { AppConfig } from './config/app-config.js';
+import { validateEnv } from './config/env.schema.js';
+
+async function bootstrap(): Promise<void> {
+  const env = validateEnv(process.env);
+  const app = configureApp(await NestFactory.create<NestFastifyApplication>(AppModule, createAdapter(env)));
+  const config = app.get(AppConfig);
+  await app.listen({ port: config.PORT, host: config.HOST });
+  Logger.log(`Listening on ${await app.getUrl()}`, 'Bootstrap');
+}
+
+void bootstrap();

@@ -1,0 +1,82 @@
+import { Injectable, PayloadTooLargeException, type PipeTransform } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { RequestValidationError, toFieldProblems } from '../common/errors/request-validation.error.js';
+import type { FieldProblem } from '../common/errors/error-body.js';
+import { Clock } from '../common/time/clock.js';
+import { parseInstant } from '../common/time/instant.js';
+import { VALIDATION_OPTIONS } from '../common/validation/validation-options.js';
+import { AppConfig } from '../config/app-config.js';
+import { MeterReadingDto } from './dto/meter-reading.dto.js';
+import { VehicleReadingDto } from './dto/vehicle-reading.dto.js';
+import type { Reading } from './reading.js';
+
+/**
+ * Turns a telemetry body (one reading or an array of them) into validated readings, or a 400
+ * naming every bad field of every bad reading. class-validator cannot validate a root-level
+ * union, so the pipe first picks the DTO by which id the reading carries.
+ */
+@Injectable()
+export class TelemetryBodyPipe implements PipeTransform<unknown, Reading[]> {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  transform(body: unknown): Reading[] {
+    const isBatch = Array.isArray(body);
+    const items: unknown[] = isBatch ? body : [body];
+    if (isBatch && items.length === 0) {
+      throw new RequestValidationError([{ field: '(body)', errors: ['a batch must hold at least one reading'] }]);
+    }
+    if (items.length > this.config.BATCH_MAX_READINGS) {
+      throw new PayloadTooLargeException(
+        `A batch holds at most ${this.config.BATCH_MAX_READINGS} readings; this one holds ${items.length}`,
+      );
+    }
+    const latestAllowedMs = this.clock.now().getTime() + this.config.FUTURE_TOLERANCE_SECONDS * 1000;
+    const problems: FieldProblem[] = [];
+    const readings: Reading[] = [];
+    items.forEach((item, index) => {
+      const prefix = isBatch ? `[${index}]` : '';
+      const result = toReading(item, prefix, latestAllowedMs, this.config.FUTURE_TOLERANCE_SECONDS);
+      if (Array.isArray(result)) problems.push(...result);
+      else readings.push(result);
+    });
+    if (problems.length > 0) throw new RequestValidationError(problems);
+    return readings;
+  }
+}
+
+function toReading(item: unknown, prefix: string, latestAllowedMs: number, toleranceSeconds: number): Reading | FieldProblem[] {
+  const at = (field: string): string => (prefix ? `${prefix}.${field}` : field);
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    return [{ field: prefix || '(body)', errors: ['a reading must be a JSON object'] }];
+  }
+  const hasMeter = 'meterId' in item;
+  const hasVehicle = 'vehicleId' in item;
+  if (hasMeter === hasVehicle) {
+    const why = hasMeter ? 'carries both meterId and vehicleId' : 'carries neither meterId nor vehicleId';
+    return [{ field: at('meterId|vehicleId'), errors: [`a reading ${why}: send exactly one`] }];
+  }
+  const dto: MeterReadingDto | VehicleReadingDto = hasMeter
+    ? plainToInstance(MeterReadingDto, item)
+    : plainToInstance(VehicleReadingDto, item);
+  const errors = validateSync(dto, VALIDATION_OPTIONS);
+  if (errors.length > 0) return toFieldProblems(errors, prefix);
+
+  const instant = parseInstant(dto.timestamp)!;
+  if (instant.epochMs > latestAllowedMs) {
+    return [{ field: at('timestamp'), errors: [`timestamp is more than ${toleranceSeconds} s in the future`] }];
+  }
+  return dto instanceof MeterReadingDto
+    ? { kind: 'meter', deviceId: dto.meterId, instant, kwhConsumedAc: dto.kwhConsumedAc, voltage: dto.voltage }
+    : {
+        kind: 'vehicle',
+        deviceId: dto.vehicleId,
+        instant,
+        soc: dto.soc,
+        kwhDeliveredDc: dto.kwhDeliveredDc,
+        batteryTemp: dto.batteryTemp,
+      };
+}

@@ -1,0 +1,16 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import type { IngestAck, Reading } from './reading.js';
+import { TelemetryBodyPipe } from './telemetry-body.pipe.js';
+import { TelemetryService } from './telemetry.service.js';
+
+@Controller('v1/telemetry')
+export class TelemetryController {
+  constructor(private readonly telemetry: TelemetryService) {}
+
+  /** One meter or vehicle reading, or an array of them (mixed), answered after commit. */
+  @Post()
+  @HttpCode(201)
+  ingest(@Body(TelemetryBodyPipe) readings: Reading[]): Promise<IngestAck> {
+    return this.telemetry.ingest(readings);
+  }
+}

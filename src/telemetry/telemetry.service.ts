@@ -1,0 +1,13 @@
+import { Injectable } from '@nestjs/common';
+import type { IngestAck, Reading } from './reading.js';
+import { TelemetryWriter } from './telemetry.writer.js';
+
+@Injectable()
+export class TelemetryService {
+  constructor(private readonly writer: TelemetryWriter) {}
+
+  /** Stores validated readings (history and live state) and answers once they are committed. */
+  ingest(readings: Reading[]): Promise<IngestAck> {
+    return this.writer.write(readings);
+  }
+}

@@ -1,0 +1,186 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { WriteFailed, WriterOverloaded } from '../common/errors/domain-error.js';
+import { AppConfig } from '../config/app-config.js';
+import { type IngestAck, type Reading, readingKey } from './reading.js';
+import { STORE_READINGS, type StoredReadingRow } from './telemetry.sql.js';
+
+interface PendingRequest {
+  readings: Reading[];
+  resolve: (ack: IngestAck) => void;
+  reject: (error: Error) => void;
+}
+
+/** The columns of one flush, as the arrays that STORE_READINGS unnests. */
+interface FlushColumns {
+  meterIds: string[];
+  meterTs: string[];
+  meterKwh: number[];
+  meterVoltage: number[];
+  vehicleIds: string[];
+  vehicleTs: string[];
+  vehicleSoc: number[];
+  vehicleKwh: number[];
+  vehicleTemp: number[];
+}
+
+/**
+ * Group commit. Concurrent requests queue here and are stored together, one statement per flush,
+ * so that a storm of single-reading requests costs a few transactions rather than one each.
+ * A flush starts as soon as a flush slot is free (after WRITER_LINGER_MS, to gather company) and
+ * takes whole requests up to WRITER_MAX_FLUSH_READINGS. Each request is answered only after the
+ * statement holding it has committed; if it fails, every request in it is rejected.
+ */
+@Injectable()
+export class TelemetryWriter implements OnApplicationShutdown {
+  private readonly logger = new Logger(TelemetryWriter.name);
+  private readonly queue: PendingRequest[] = [];
+  private queuedReadings = 0;
+  private flushesInFlight = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Resolves once the readings are committed; duplicates (in the request or already stored) are counted, not stored. */
+  write(readings: Reading[]): Promise<IngestAck> {
+    if (this.queuedReadings + readings.length > this.config.WRITER_MAX_QUEUED_READINGS) {
+      return Promise.reject(new WriterOverloaded());
+    }
+    return new Promise<IngestAck>((resolve, reject) => {
+      this.queue.push({ readings, resolve, reject });
+      this.queuedReadings += readings.length;
+      this.schedule();
+    });
+  }
+
+  /** Resolves when nothing is queued or being stored. */
+  async drain(): Promise<void> {
+    if (this.queue.length === 0 && this.flushesInFlight === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.drain();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.queue.length === 0) return;
+    if (this.flushesInFlight >= this.config.WRITER_MAX_CONCURRENT_FLUSHES) return; // a finishing flush reschedules
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.config.WRITER_LINGER_MS);
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.takeBatch();
+    if (batch.length === 0) return;
+    this.flushesInFlight += 1;
+    this.schedule();
+    try {
+      await this.store(batch);
+    } finally {
+      this.flushesInFlight -= 1;
+      this.schedule();
+      this.notifyIfIdle();
+    }
+  }
+
+  private takeBatch(): PendingRequest[] {
+    const batch: PendingRequest[] = [];
+    let size = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0]!;
+      if (batch.length > 0 && size + next.readings.length > this.config.WRITER_MAX_FLUSH_READINGS) break;
+      batch.push(this.queue.shift()!);
+      size += next.readings.length;
+    }
+    this.queuedReadings -= size;
+    return batch;
+  }
+
+  private async store(batch: PendingRequest[]): Promise<void> {
+    // The first occurrence of a reading in the flush goes to the database; later ones are duplicates.
+    const firstClaims = new Map<string, PendingRequest>();
+    const columns = emptyColumns();
+    for (const request of batch) {
+      for (const reading of request.readings) {
+        const key = readingKey(reading.kind, reading.deviceId, reading.instant.epochMicros);
+        if (firstClaims.has(key)) continue;
+        firstClaims.set(key, request);
+        addToColumns(columns, reading);
+      }
+    }
+
+    let stored: StoredReadingRow[];
+    try {
+      stored = await this.dataSource.query<StoredReadingRow[]>(STORE_READINGS, toParameters(columns));
+    } catch (error) {
+      this.logger.error(`Flush of ${firstClaims.size} readings failed: ${(error as Error).message}`);
+      for (const request of batch) request.reject(new WriteFailed());
+      return;
+    }
+
+    const acceptedBy = new Map<PendingRequest, number>();
+    for (const row of stored) {
+      const owner = firstClaims.get(readingKey(row.kind, row.device_id, row.micros));
+      if (owner) acceptedBy.set(owner, (acceptedBy.get(owner) ?? 0) + 1);
+    }
+    for (const request of batch) {
+      const accepted = acceptedBy.get(request) ?? 0;
+      request.resolve({ accepted, duplicates: request.readings.length - accepted });
+    }
+  }
+
+  private notifyIfIdle(): void {
+    if (this.queue.length > 0 || this.flushesInFlight > 0) return;
+    for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+}
+
+function emptyColumns(): FlushColumns {
+  return {
+    meterIds: [],
+    meterTs: [],
+    meterKwh: [],
+    meterVoltage: [],
+    vehicleIds: [],
+    vehicleTs: [],
+    vehicleSoc: [],
+    vehicleKwh: [],
+    vehicleTemp: [],
+  };
+}
+
+function addToColumns(columns: FlushColumns, reading: Reading): void {
+  if (reading.kind === 'meter') {
+    columns.meterIds.push(reading.deviceId);
+    columns.meterTs.push(reading.instant.iso);
+    columns.meterKwh.push(reading.kwhConsumedAc);
+    columns.meterVoltage.push(reading.voltage);
+  } else {
+    columns.vehicleIds.push(reading.deviceId);
+    columns.vehicleTs.push(reading.instant.iso);
+    columns.vehicleSoc.push(reading.soc);
+    columns.vehicleKwh.push(reading.kwhDeliveredDc);
+    columns.vehicleTemp.push(reading.batteryTemp);
+  }
+}
+
+function toParameters(c: FlushColumns): unknown[] {
+  return [
+    c.meterIds,
+    c.meterTs,
+    c.meterKwh,
+    c.meterVoltage,
+    c.vehicleIds,
+    c.vehicleTs,
+    c.vehicleSoc,
+    c.vehicleKwh,
+    c.vehicleTemp,
+  ];
+}
