@@ -1,15 +1,15 @@
 import { Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { AnalyticsModule } from './analytics/analytics.module.js';
-import { CommonModule } from './common/common.module.js';
-import { HttpErrorFilter } from './common/errors/http-error.filter.js';
-import { RequestValidationError } from './common/errors/request-validation.error.js';
-import { VALIDATION_OPTIONS } from './common/validation/validation-options.js';
-import { ConfigModule } from './config/config.module.js';
-import { DatabaseModule } from './database/database.module.js';
-import { HealthModule } from './health/health.module.js';
-import { LinksModule } from './links/links.module.js';
-import { TelemetryModule } from './telemetry/telemetry.module.js';
+import { AnalyticsModule } from './analytics/analytics.module.ts';
+import { CommonModule } from './common/common.module.ts';
+import { HttpErrorFilter } from './common/errors/http-error.filter.ts';
+import { RequestValidationError } from './common/errors/request-validation.error.ts';
+import { VALIDATION_OPTIONS } from './common/validation/validation-options.ts';
+import { ConfigModule } from './config/config.module.ts';
+import { DatabaseModule } from './database/database.module.ts';
+import { HealthModule } from './health/health.module.ts';
+import { LinksModule } from './links/links.module.ts';
+import { TelemetryModule } from './telemetry/telemetry.module.ts';
 
 @Module({
   imports: [ConfigModule, CommonModule, DatabaseModule, TelemetryModule, LinksModule, AnalyticsModule, HealthModule],

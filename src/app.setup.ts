@@ -1,5 +1,5 @@
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { AppConfig } from './config/app-config.js';
+import type { AppConfig } from './config/app-config.ts';
 
 /** The HTTP adapter the service runs on, shared by main.ts and the tests. */
 export function createAdapter(config: Pick<AppConfig, 'BODY_LIMIT_BYTES'>): FastifyAdapter {

@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppModule } from './app.module.js';
-import { configureApp, createAdapter } from './app.setup.js';
-import { AppConfig } from './config/app-config.js';
-import { validateEnv } from './config/env.schema.js';
+import { AppModule } from './app.module.ts';
+import { configureApp, createAdapter } from './app.setup.ts';
+import { AppConfig } from './config/app-config.ts';
+import { validateEnv } from './config/env.schema.ts';
 
 async function bootstrap(): Promise<void> {
   const env = validateEnv(process.env);

@@ -1,7 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { VehicleIdParams } from '../links/dto/link.dto.js';
-import { AnalyticsService } from './analytics.service.js';
-import type { VehiclePerformance } from './dto/performance.dto.js';
+import { VehicleIdParams } from '../links/dto/link.dto.ts';
+import { AnalyticsService } from './analytics.service.ts';
+import type { VehiclePerformance } from './dto/performance.dto.ts';
 
 @Controller('v1/analytics')
 export class AnalyticsController {

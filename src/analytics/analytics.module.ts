@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { AnalyticsController } from './analytics.controller.js';
-import { AnalyticsService } from './analytics.service.js';
+import { AnalyticsController } from './analytics.controller.ts';
+import { AnalyticsService } from './analytics.service.ts';
 
 @Module({
   controllers: [AnalyticsController],

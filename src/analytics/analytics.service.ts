@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { LinkNotFound } from '../common/errors/domain-error.js';
-import { Clock } from '../common/time/clock.js';
-import type { VehiclePerformance } from './dto/performance.dto.js';
-import { VEHICLE_PERFORMANCE, type VehiclePerformanceRow } from './performance.sql.js';
+import { LinkNotFound } from '../common/errors/domain-error.ts';
+import { Clock } from '../common/time/clock.ts';
+import type { VehiclePerformance } from './dto/performance.dto.ts';
+import { VEHICLE_PERFORMANCE, type VehiclePerformanceRow } from './performance.sql.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { Clock, SystemClock } from './time/clock.js';
+import { Clock, SystemClock } from './time/clock.ts';
 
 @Global()
 @Module({

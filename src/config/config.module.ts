@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import { AppConfig } from './app-config.js';
-import { validateEnv } from './env.schema.js';
+import { AppConfig } from './app-config.ts';
+import { validateEnv } from './env.schema.ts';
 
 @Global()
 @Module({

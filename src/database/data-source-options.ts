@@ -1,6 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
-import { FleetLink } from '../links/fleet-link.entity.js';
-import { MIGRATIONS } from './migrations.js';
+import { FleetLink } from '../links/fleet-link.entity.ts';
+import { MIGRATIONS } from './migrations.ts';
 
 export interface PoolSettings {
   poolSize: number;

@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { AppConfig } from '../config/app-config.js';
-import { EmbeddedPostgresServer } from './embedded-postgres.js';
+import type { AppConfig } from '../config/app-config.ts';
+import { EmbeddedPostgresServer } from './embedded-postgres.ts';
 
 /** Where the database is: DATABASE_URL, or an embedded PostgreSQL started for this process. */
 export class DatabaseEndpoint implements OnApplicationShutdown {

@@ -1,10 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig } from '../config/app-config.js';
-import { DatabaseEndpoint } from './database-endpoint.js';
-import { dataSourceOptions } from './data-source-options.js';
-import { MigrationsOnBoot } from './migrations-on-boot.js';
-import { PartitionMaintainer } from './partition-maintainer.js';
+import { AppConfig } from '../config/app-config.ts';
+import { DatabaseEndpoint } from './database-endpoint.ts';
+import { dataSourceOptions } from './data-source-options.ts';
+import { MigrationsOnBoot } from './migrations-on-boot.ts';
+import { PartitionMaintainer } from './partition-maintainer.ts';
 
 @Global()
 @Module({

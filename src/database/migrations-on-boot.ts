@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app-config.js';
-import { runMigrationsLocked } from './migration-runner.js';
+import { AppConfig } from '../config/app-config.ts';
+import { runMigrationsLocked } from './migration-runner.ts';
 
 @Injectable()
 export class MigrationsOnBoot implements OnModuleInit {

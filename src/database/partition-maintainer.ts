@@ -1,8 +1,8 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Clock } from '../common/time/clock.js';
-import { AppConfig } from '../config/app-config.js';
-import { DAY_PARTITIONS, DAYS_IN_DEFAULT, ENSURE_PARTITION, PARTITIONED_TABLES } from './partitions.sql.js';
+import { Clock } from '../common/time/clock.ts';
+import { AppConfig } from '../config/app-config.ts';
+import { DAY_PARTITIONS, DAYS_IN_DEFAULT, ENSURE_PARTITION, PARTITIONED_TABLES } from './partitions.sql.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

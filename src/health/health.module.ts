@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { HealthController } from './health.controller.js';
+import { HealthController } from './health.controller.ts';
 
 @Module({ controllers: [HealthController] })
 export class HealthModule {}

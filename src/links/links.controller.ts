@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { CreateLinkDto, type LinkPage, type LinkView, VehicleIdParams } from './dto/link.dto.js';
-import { ListLinksQuery } from './dto/list-links.query.js';
-import { LinksService } from './links.service.js';
+import { CreateLinkDto, type LinkPage, type LinkView, VehicleIdParams } from './dto/link.dto.ts';
+import { ListLinksQuery } from './dto/list-links.query.ts';
+import { LinksService } from './links.service.ts';
 
 @Controller('v1/links')
 export class LinksController {

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { FleetLink } from './fleet-link.entity.js';
-import { LinksController } from './links.controller.js';
-import { LinksRepository } from './links.repository.js';
-import { LinksService } from './links.service.js';
+import { FleetLink } from './fleet-link.entity.ts';
+import { LinksController } from './links.controller.ts';
+import { LinksRepository } from './links.repository.ts';
+import { LinksService } from './links.service.ts';
 
 @Module({
   imports: [TypeOrmModule.forFeature([FleetLink])],

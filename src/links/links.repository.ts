@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThan, Repository } from 'typeorm';
-import { FleetLink } from './fleet-link.entity.js';
-import { UPSERT_LINK, type UpsertedLinkRow } from './links.sql.js';
+import { FleetLink } from './fleet-link.entity.ts';
+import { UPSERT_LINK, type UpsertedLinkRow } from './links.sql.ts';
 
 @Injectable()
 export class LinksRepository {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { LinkNotFound } from '../common/errors/domain-error.js';
-import type { LinkPage, LinkView } from './dto/link.dto.js';
-import type { FleetLink } from './fleet-link.entity.js';
-import { LinksRepository } from './links.repository.js';
+import { LinkNotFound } from '../common/errors/domain-error.ts';
+import type { LinkPage, LinkView } from './dto/link.dto.ts';
+import type { FleetLink } from './fleet-link.entity.ts';
+import { LinksRepository } from './links.repository.ts';
 
 @Injectable()
 export class LinksService {

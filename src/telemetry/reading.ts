@@ -1,4 +1,4 @@
-import type { ParsedInstant } from '../common/time/instant.js';
+import type { ParsedInstant } from '../common/time/instant.ts';
 
 /** A validated meter reading, its timestamp parsed once. */
 export interface MeterReading {

@@ -1,15 +1,15 @@
 import { Injectable, PayloadTooLargeException, type PipeTransform } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { RequestValidationError, toFieldProblems } from '../common/errors/request-validation.error.js';
-import type { FieldProblem } from '../common/errors/error-body.js';
-import { Clock } from '../common/time/clock.js';
-import { parseInstant } from '../common/time/instant.js';
-import { VALIDATION_OPTIONS } from '../common/validation/validation-options.js';
-import { AppConfig } from '../config/app-config.js';
-import { MeterReadingDto } from './dto/meter-reading.dto.js';
-import { VehicleReadingDto } from './dto/vehicle-reading.dto.js';
-import type { Reading } from './reading.js';
+import { RequestValidationError, toFieldProblems } from '../common/errors/request-validation.error.ts';
+import type { FieldProblem } from '../common/errors/error-body.ts';
+import { Clock } from '../common/time/clock.ts';
+import { parseInstant } from '../common/time/instant.ts';
+import { VALIDATION_OPTIONS } from '../common/validation/validation-options.ts';
+import { AppConfig } from '../config/app-config.ts';
+import { MeterReadingDto } from './dto/meter-reading.dto.ts';
+import { VehicleReadingDto } from './dto/vehicle-reading.dto.ts';
+import type { Reading } from './reading.ts';
 
 /**
  * Turns a telemetry body (one reading or an array of them) into validated readings, or a 400

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import type { IngestAck, Reading } from './reading.js';
-import { TelemetryBodyPipe } from './telemetry-body.pipe.js';
-import { TelemetryService } from './telemetry.service.js';
+import type { IngestAck, Reading } from './reading.ts';
+import { TelemetryBodyPipe } from './telemetry-body.pipe.ts';
+import { TelemetryService } from './telemetry.service.ts';
 
 @Controller('v1/telemetry')
 export class TelemetryController {

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { TelemetryBodyPipe } from './telemetry-body.pipe.js';
-import { TelemetryController } from './telemetry.controller.js';
-import { TelemetryService } from './telemetry.service.js';
-import { TelemetryWriter } from './telemetry.writer.js';
+import { TelemetryBodyPipe } from './telemetry-body.pipe.ts';
+import { TelemetryController } from './telemetry.controller.ts';
+import { TelemetryService } from './telemetry.service.ts';
+import { TelemetryWriter } from './telemetry.writer.ts';
 
 @Module({
   controllers: [TelemetryController],

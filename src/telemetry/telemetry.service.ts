@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { IngestAck, Reading } from './reading.js';
-import { TelemetryWriter } from './telemetry.writer.js';
+import type { IngestAck, Reading } from './reading.ts';
+import { TelemetryWriter } from './telemetry.writer.ts';
 
 @Injectable()
 export class TelemetryService {

@@ -1,9 +1,9 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { WriteFailed, WriterOverloaded } from '../common/errors/domain-error.js';
-import { AppConfig } from '../config/app-config.js';
-import { type IngestAck, type Reading, readingKey } from './reading.js';
-import { STORE_READINGS, type StoredReadingRow } from './telemetry.sql.js';
+import { WriteFailed, WriterOverloaded } from '../common/errors/domain-error.ts';
+import { AppConfig } from '../config/app-config.ts';
+import { type IngestAck, type Reading, readingKey } from './reading.ts';
+import { STORE_READINGS, type StoredReadingRow } from './telemetry.sql.ts';
 
 interface PendingRequest {
   readings: Reading[];

@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DomainError, type DomainErrorCode } from './domain-error.js';
-import { type ErrorBody, errorBody } from './error-body.js';
+import { DomainError, type DomainErrorCode } from './domain-error.ts';
+import { type ErrorBody, errorBody } from './error-body.ts';
 
 const STATUS: Record<DomainErrorCode, number> = {
   LINK_NOT_FOUND: 404,

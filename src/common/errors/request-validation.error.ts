@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
-import { errorBody, type FieldProblem } from './error-body.js';
+import { errorBody, type FieldProblem } from './error-body.ts';
 
 /** A 400 that names every offending field (and, in a batch, the index of its reading). */
 export class RequestValidationError extends BadRequestException {

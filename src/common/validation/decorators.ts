@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { IsNumber, IsString, Length, Matches, ValidateBy, type ValidationOptions } from 'class-validator';
-import { parseInstant } from '../time/instant.js';
+import { parseInstant } from '../time/instant.ts';
 
 /** Letters, digits and `. _ : -`: safe in URLs, logs and CSV exports, unambiguous in any client. */
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._:-]+$/;

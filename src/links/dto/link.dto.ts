@@ -1,4 +1,4 @@
-import { IsDeviceId } from '../../common/validation/decorators.js';
+import { IsDeviceId } from '../../common/validation/decorators.ts';
 
 export class CreateLinkDto {
   @IsDeviceId() vehicleId!: string;

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { IsDeviceId } from '../../common/validation/decorators.js';
+import { IsDeviceId } from '../../common/validation/decorators.ts';
 
 export const LINKS_PAGE_MAX = 1000;
 

@@ -1,6 +1,6 @@
 import { IsPositive, Max, Min } from 'class-validator';
-import { IsDeviceId, IsFiniteNumber, IsInstantWithZone } from '../../common/validation/decorators.js';
-import { READING_LIMITS } from './reading-limits.js';
+import { IsDeviceId, IsFiniteNumber, IsInstantWithZone } from '../../common/validation/decorators.ts';
+import { READING_LIMITS } from './reading-limits.ts';
 
 /** What a smart meter reports each minute: AC energy drawn from the grid in that interval. */
 export class MeterReadingDto {

@@ -1,6 +1,6 @@
 import { Max, Min } from 'class-validator';
-import { IsDeviceId, IsFiniteNumber, IsInstantWithZone } from '../../common/validation/decorators.js';
-import { READING_LIMITS } from './reading-limits.js';
+import { IsDeviceId, IsFiniteNumber, IsInstantWithZone } from '../../common/validation/decorators.ts';
+import { READING_LIMITS } from './reading-limits.ts';
 
 /** What a vehicle reports each minute: DC energy that reached the battery in that interval. */
 export class VehicleReadingDto {

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+
+/** Name of the migrated database that every test file clones. */
+export const TEMPLATE_DB = 'energy_test_template';
+
+/** The server-level URL that global setup exported for the test files. */
+export function adminUrl(): string {
+  const url = process.env.TEST_ADMIN_DATABASE_URL;
+  if (!url) throw new Error('TEST_ADMIN_DATABASE_URL is unset: run the tests through `npm test` (Jest global setup)');
+  return url;
+}
+
+export function withDatabaseName(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** A fresh database cloned from the migrated template; unique per test file and run. */
+export async function createTestDatabase(): Promise<string> {
+  const name = `t_${process.env.JEST_WORKER_ID ?? 0}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  await withAdmin((admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`));
+  return withDatabaseName(adminUrl(), name);
+}
+
+export async function dropTestDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
+}
+
+export async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** A plain client on a test database, to read back what the service stored. */
+export class TestDb {
+  private constructor(private readonly pool: pg.Pool) {}
+
+  static connect(url: string): TestDb {
+    return new TestDb(new pg.Pool({ connectionString: url, max: 2 }));
+  }
+
+  async query<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const result = await this.pool.query<T>(sql, params);
+    return result.rows;
+  }
+
+  async count(table: string, where = 'true', params: unknown[] = []): Promise<number> {
+    const [row] = await this.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params);
+    return row!.n;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
