@@ -7,7 +7,8 @@ import { DataSource } from 'typeorm';
 import { EmbeddedPostgresServer } from '../../src/database/embedded-postgres.ts';
 import { dataSourceOptions } from '../../src/database/data-source-options.ts';
 import { runMigrationsLocked } from '../../src/database/migration-runner.ts';
-import { TEMPLATE_DB, withDatabaseName } from './test-db.ts';
+import { randomUUID } from 'node:crypto';
+import { withDatabaseName } from './test-db.ts';
 
 declare global {
   var embeddedPostgres: EmbeddedPostgresServer | undefined;
@@ -30,19 +31,20 @@ export default async function globalSetup(): Promise<void> {
     serverUrl = server.url;
   }
   const adminUrl = withDatabaseName(serverUrl, 'postgres');
+  const templateDb = `t_template_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   process.env.TEST_ADMIN_DATABASE_URL = adminUrl;
+  process.env.TEST_TEMPLATE_DB = templateDb;
 
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
+    await admin.query(`CREATE DATABASE ${templateDb}`);
   } finally {
     await admin.end();
   }
 
   const dataSource = new DataSource(
-    dataSourceOptions(withDatabaseName(serverUrl, TEMPLATE_DB), { poolSize: 2, statementTimeoutMs: 30_000, connectTimeoutMs: 5_000 }),
+    dataSourceOptions(withDatabaseName(serverUrl, templateDb), { poolSize: 2, statementTimeoutMs: 30_000, connectTimeoutMs: 5_000 }),
   );
   await dataSource.initialize();
   try {

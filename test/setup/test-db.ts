@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 
-/** Name of the migrated database that every test file clones. */
-export const TEMPLATE_DB = 'energy_test_template';
+/** The migrated database that every test file of this run clones (unique per run: runs may overlap). */
+export function templateDb(): string {
+  const name = process.env.TEST_TEMPLATE_DB;
+  if (!name) throw new Error('TEST_TEMPLATE_DB is unset: run the tests through `npm test` (Jest global setup)');
+  return name;
+}
 
 /** The server-level URL that global setup exported for the test files. */
 export function adminUrl(): string {
@@ -20,7 +24,7 @@ export function withDatabaseName(url: string, database: string): string {
 /** A fresh database cloned from the migrated template; unique per test file and run. */
 export async function createTestDatabase(): Promise<string> {
   const name = `t_${process.env.JEST_WORKER_ID ?? 0}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  await withAdmin((admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`));
+  await withAdmin((admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${templateDb()}`));
   return withDatabaseName(adminUrl(), name);
 }
 
