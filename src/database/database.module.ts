@@ -8,7 +8,13 @@ import { PartitionMaintainer } from './partition-maintainer.ts';
 
 @Global()
 @Module({
-  providers: [{ provide: DatabaseEndpoint, inject: [AppConfig], useFactory: DatabaseEndpoint.resolve }],
+  providers: [
+    {
+      provide: DatabaseEndpoint,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => DatabaseEndpoint.resolve(config),
+    },
+  ],
   exports: [DatabaseEndpoint],
 })
 class DatabaseEndpointModule {}

@@ -47,7 +47,10 @@ export class EmbeddedPostgresServer {
     await server.start();
     const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`;
     await createDatabaseIfMissing(adminUrl, options.database);
-    return new EmbeddedPostgresServer(server, `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`);
+    return new EmbeddedPostgresServer(
+      server,
+      `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
+    );
   }
 
   async stop(): Promise<void> {

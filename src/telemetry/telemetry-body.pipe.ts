@@ -48,7 +48,12 @@ export class TelemetryBodyPipe implements PipeTransform<unknown, Reading[]> {
   }
 }
 
-function toReading(item: unknown, prefix: string, latestAllowedMs: number, toleranceSeconds: number): Reading | FieldProblem[] {
+function toReading(
+  item: unknown,
+  prefix: string,
+  latestAllowedMs: number,
+  toleranceSeconds: number,
+): Reading | FieldProblem[] {
   const at = (field: string): string => (prefix ? `${prefix}.${field}` : field);
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
     return [{ field: prefix || '(body)', errors: ['a reading must be a JSON object'] }];

@@ -44,7 +44,11 @@ export default async function globalSetup(): Promise<void> {
   }
 
   const dataSource = new DataSource(
-    dataSourceOptions(withDatabaseName(serverUrl, templateDb), { poolSize: 2, statementTimeoutMs: 30_000, connectTimeoutMs: 5_000 }),
+    dataSourceOptions(withDatabaseName(serverUrl, templateDb), {
+      poolSize: 2,
+      statementTimeoutMs: 30_000,
+      connectTimeoutMs: 5_000,
+    }),
   );
   await dataSource.initialize();
   try {
@@ -60,7 +64,9 @@ function freePort(): Promise<number> {
     probe.once('error', reject);
     probe.listen(0, '127.0.0.1', () => {
       const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -47,7 +47,9 @@ export async function createTestApp(options: { env?: Overrides; now?: Date } = {
     .overrideProvider(Clock)
     .useValue(clock)
     .compile();
-  const app = configureApp(moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), { logger: ['error'] }));
+  const app = configureApp(
+    moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), { logger: ['error'] }),
+  );
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const db = TestDb.connect(databaseUrl);

@@ -51,7 +51,10 @@ export class TestDb {
     return new TestDb(new pg.Pool({ connectionString: url, max: 2 }));
   }
 
-  async query<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+  async query<T extends pg.QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<T[]> {
     const result = await this.pool.query<T>(sql, params);
     return result.rows;
   }

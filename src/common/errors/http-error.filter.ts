@@ -59,7 +59,13 @@ function fromHttpException(exception: HttpException): ErrorBody {
 function isFastifyClientError(error: unknown): error is FastifyClientError {
   if (typeof error !== 'object' || error === null) return false;
   const { code, statusCode } = error as Partial<FastifyClientError>;
-  return typeof code === 'string' && code.startsWith('FST_') && typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500;
+  return (
+    typeof code === 'string' &&
+    code.startsWith('FST_') &&
+    typeof statusCode === 'number' &&
+    statusCode >= 400 &&
+    statusCode < 500
+  );
 }
 
 function fastifyMessage(error: FastifyClientError): string {

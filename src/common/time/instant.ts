@@ -2,8 +2,7 @@
  * ISO-8601 instants with an explicit zone: `2026-11-26T10:00:00Z`, `…:00.123+01:00`, up to
  * microseconds (PostgreSQL's precision). Nothing looser: no date-only, no local times, no spaces.
  */
-const INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-](\d{2}):(\d{2}))$/;
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-](\d{2}):(\d{2}))$/;
 
 export interface ParsedInstant {
   /** Milliseconds since the epoch (JavaScript's precision). */
