@@ -1,6 +1,7 @@
 import { Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AnalyticsModule } from './analytics/analytics.module.ts';
+import { AuthModule } from './auth/auth.module.ts';
 import { CommonModule } from './common/common.module.ts';
 import { HttpErrorFilter } from './common/errors/http-error.filter.ts';
 import { RequestValidationError } from './common/errors/request-validation.error.ts';
@@ -12,7 +13,16 @@ import { LinksModule } from './links/links.module.ts';
 import { TelemetryModule } from './telemetry/telemetry.module.ts';
 
 @Module({
-  imports: [ConfigModule, CommonModule, DatabaseModule, TelemetryModule, LinksModule, AnalyticsModule, HealthModule],
+  imports: [
+    ConfigModule,
+    CommonModule,
+    AuthModule,
+    DatabaseModule,
+    TelemetryModule,
+    LinksModule,
+    AnalyticsModule,
+    HealthModule,
+  ],
   providers: [
     { provide: APP_FILTER, useClass: HttpErrorFilter },
     {

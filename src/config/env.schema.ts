@@ -38,6 +38,18 @@ export class EnvSchema {
   /** Readings waiting for a flush before new requests are turned away with 503. */
   @Type(() => Number) @IsInt() @Min(1) WRITER_MAX_QUEUED_READINGS = 100_000;
 
+  /**
+   * API keys, comma-separated `<role>:<sha256 hex of the key>` (roles: device, operator). Only hashes
+   * are configured; `npm run api-key -- <role>` makes a key. Empty: no authentication (refused in production).
+   */
+  @IsOptional()
+  @Matches(/^\s*(device|operator):[0-9a-f]{64}\s*(,\s*(device|operator):[0-9a-f]{64}\s*)*$/)
+  API_KEYS?: string = undefined;
+  /** Requests per minute per client (address + API key); 0 turns rate limiting off. */
+  @Type(() => Number) @IsInt() @Min(0) RATE_LIMIT_PER_MINUTE = 6_000;
+  /** Comma-separated origins allowed by CORS; empty: CORS off. */
+  @IsOptional() @IsString() CORS_ORIGINS?: string = undefined;
+
   @Type(() => Number) @IsInt() @Min(1) @Max(366) PARTITION_DAYS_AHEAD = 7;
   @Type(() => Number) @IsInt() @Min(0) @Max(3660) PARTITION_DAYS_BEHIND = 7;
   /** Whole daily partitions older than this many days are dropped; 0 keeps history forever. */
@@ -55,6 +67,9 @@ export function validateEnv(env: Record<string, string | undefined>): EnvSchema 
   if (errors.length > 0) {
     const names = errors.map((error) => error.property).join(', ');
     throw new Error(`Invalid environment: ${names}`);
+  }
+  if (config.NODE_ENV === 'production' && !config.API_KEYS) {
+    throw new Error('Invalid environment: API_KEYS must be set when NODE_ENV=production');
   }
   return config;
 }

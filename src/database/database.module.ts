@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.ts';
 import { DatabaseEndpoint } from './database-endpoint.ts';
 import { dataSourceOptions } from './data-source-options.ts';
-import { MigrationsOnBoot } from './migrations-on-boot.ts';
+import { DatabaseConnector } from './database-connector.ts';
 import { PartitionMaintainer } from './partition-maintainer.ts';
 
 @Global()
@@ -25,14 +25,18 @@ class DatabaseEndpointModule {}
     TypeOrmModule.forRootAsync({
       inject: [AppConfig, DatabaseEndpoint],
       useFactory: (config: AppConfig, endpoint: DatabaseEndpoint) =>
-        dataSourceOptions(endpoint.url, {
-          poolSize: config.DB_POOL_SIZE,
-          statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
-          connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+        // Connected by DatabaseConnector, so that the service starts (and retries) while the database is down.
+        ({
+          ...dataSourceOptions(endpoint.url, {
+            poolSize: config.DB_POOL_SIZE,
+            statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+            connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+          }),
+          manualInitialization: true,
         }),
     }),
   ],
-  providers: [MigrationsOnBoot, PartitionMaintainer],
-  exports: [PartitionMaintainer],
+  providers: [DatabaseConnector, PartitionMaintainer],
+  exports: [DatabaseConnector, PartitionMaintainer],
 })
 export class DatabaseModule {}

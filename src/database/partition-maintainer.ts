@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/time/clock.ts';
 import { AppConfig } from '../config/app-config.ts';
@@ -15,11 +15,12 @@ export interface MaintenanceReport {
  * Keeps one partition per UTC day for the history tables: from PARTITION_DAYS_BEHIND days back
  * to PARTITION_DAYS_AHEAD days ahead, plus any day whose rows landed in the default partition.
  * With RETENTION_DAYS > 0, whole partitions older than that are dropped (never a DELETE).
- * Runs at start-up and then every PARTITION_MAINTENANCE_INTERVAL_MS; replicas may all run it,
- * the SQL function takes a lock and skips days that already exist.
+ * Started by DatabaseConnector once the schema is in place, then runs every
+ * PARTITION_MAINTENANCE_INTERVAL_MS; replicas may all run it, the SQL function takes a lock and
+ * skips days that already exist.
  */
 @Injectable()
-export class PartitionMaintainer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class PartitionMaintainer implements OnApplicationShutdown {
   private readonly logger = new Logger(PartitionMaintainer.name);
   private timer: NodeJS.Timeout | undefined;
 
@@ -29,8 +30,10 @@ export class PartitionMaintainer implements OnApplicationBootstrap, OnApplicatio
     private readonly clock: Clock,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** Maintains now, then on every interval. */
+  async start(): Promise<void> {
     await this.maintain();
+    clearInterval(this.timer);
     this.timer = setInterval(() => {
       this.maintain().catch((error: unknown) => this.logger.error(`Partition upkeep failed: ${String(error)}`));
     }, this.config.PARTITION_MAINTENANCE_INTERVAL_MS);

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
+import { DatabaseConnector } from '../database/database-connector.ts';
 
 const PING_TIMEOUT_MS = 2000;
 
@@ -11,12 +12,15 @@ export interface HealthReport {
 
 @Controller('health')
 export class HealthController {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly connector: DatabaseConnector,
+  ) {}
 
-  /** Readiness: 200 when the database answers, 503 when it does not. */
+  /** Readiness: 200 when the database is connected, migrated and answers; 503 otherwise. */
   @Get()
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport> {
-    const up = await this.pingDatabase();
+    const up = this.connector.isReady() && (await this.pingDatabase());
     void reply.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     return { status: up ? 'ok' : 'unavailable', checks: { database: up ? 'up' : 'down' } };
   }

@@ -1,10 +1,12 @@
 import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { RequireRole } from '../auth/require-role.decorator.ts';
 import { CreateLinkDto, type LinkPage, type LinkView, VehicleIdParams } from './dto/link.dto.ts';
 import { ListLinksQuery } from './dto/list-links.query.ts';
 import { LinksService } from './links.service.ts';
 
 @Controller('v1/links')
+@RequireRole('operator')
 export class LinksController {
   constructor(private readonly links: LinksService) {}
 

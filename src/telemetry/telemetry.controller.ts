@@ -1,9 +1,11 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { RequireRole } from '../auth/require-role.decorator.ts';
 import type { IngestAck, Reading } from './reading.ts';
 import { TelemetryBodyPipe } from './telemetry-body.pipe.ts';
 import { TelemetryService } from './telemetry.service.ts';
 
 @Controller('v1/telemetry')
+@RequireRole('device')
 export class TelemetryController {
   constructor(private readonly telemetry: TelemetryService) {}
 

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Test } from '@nestjs/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from '../../src/app.module.ts';
-import { configureApp, createAdapter } from '../../src/app.setup.ts';
+import { APP_OPTIONS, configureApp, createAdapter } from '../../src/app.setup.ts';
 import { Clock } from '../../src/common/time/clock.ts';
 import { AppConfig } from '../../src/config/app-config.ts';
 import { type EnvSchema, validateEnv } from '../../src/config/env.schema.ts';
@@ -47,8 +47,9 @@ export async function createTestApp(options: { env?: Overrides; now?: Date } = {
     .overrideProvider(Clock)
     .useValue(clock)
     .compile();
-  const app = configureApp(
-    moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), { logger: ['error'] }),
+  const app = await configureApp(
+    moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), { ...APP_OPTIONS, logger: ['error'] }),
+    config,
   );
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { isDatabaseUnavailable } from './database-unavailable.ts';
 import { DomainError, type DomainErrorCode } from './domain-error.ts';
 import { type ErrorBody, errorBody } from './error-body.ts';
 
@@ -9,9 +10,11 @@ const STATUS: Record<DomainErrorCode, number> = {
   WRITE_FAILED: 503,
 };
 
-/** Errors raised by Fastify before Nest sees the request (body parsing, content type, size). */
+const UNSUPPORTED_MEDIA_TYPE = 'Unsupported content type: send application/json';
+
+/** Errors raised by Fastify or its plugins before Nest sees the request (body parsing, content type, size, rate limit). */
 interface FastifyClientError {
-  code: string;
+  code?: string;
   statusCode: number;
   message: string;
 }
@@ -42,6 +45,10 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (isFastifyClientError(exception)) {
       return { status: exception.statusCode, body: errorBody(exception.statusCode, fastifyMessage(exception)) };
     }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`Database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
+      return { status: 503, body: errorBody(503, 'The database is unavailable; retry shortly'), retryAfter: 2 };
+    }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return { status: 500, body: errorBody(500, 'Internal server error') };
   }
@@ -50,6 +57,7 @@ export class HttpErrorFilter implements ExceptionFilter {
 function fromHttpException(exception: HttpException): ErrorBody {
   const status = exception.getStatus();
   const response = exception.getResponse();
+  if (status === 415) return errorBody(status, UNSUPPORTED_MEDIA_TYPE); // Nest's wrapping of Fastify's error
   if (typeof response === 'string') return errorBody(status, response);
   const { message, details } = response as { message?: unknown; details?: ErrorBody['details'] };
   const text = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
@@ -58,27 +66,16 @@ function fromHttpException(exception: HttpException): ErrorBody {
 
 function isFastifyClientError(error: unknown): error is FastifyClientError {
   if (typeof error !== 'object' || error === null) return false;
-  const { code, statusCode } = error as Partial<FastifyClientError>;
-  return (
-    typeof code === 'string' &&
-    code.startsWith('FST_') &&
-    typeof statusCode === 'number' &&
-    statusCode >= 400 &&
-    statusCode < 500
-  );
+  const { statusCode } = error as Partial<FastifyClientError>;
+  return error instanceof Error && typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500;
 }
 
+const FASTIFY_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: UNSUPPORTED_MEDIA_TYPE,
+  FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is larger than the configured limit',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'Request body is empty: send a JSON document',
+};
+
 function fastifyMessage(error: FastifyClientError): string {
-  switch (error.code) {
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'Unsupported content type: send application/json';
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'Request body is larger than the configured limit';
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return 'Request body is empty: send a JSON document';
-    default:
-      return error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.message.includes('JSON')
-        ? `Malformed JSON body: ${error.message}`
-        : error.message;
-  }
+  return (error.code && FASTIFY_MESSAGES[error.code]) ?? error.message;
 }
