@@ -10,11 +10,15 @@ import { ConfigModule } from './config/config.module.ts';
 import { DatabaseModule } from './database/database.module.ts';
 import { HealthModule } from './health/health.module.ts';
 import { LinksModule } from './links/links.module.ts';
+import { LoggingModule } from './observability/logging.module.ts';
+import { ObservabilityModule } from './observability/observability.module.ts';
 import { TelemetryModule } from './telemetry/telemetry.module.ts';
 
 @Module({
   imports: [
     ConfigModule,
+    LoggingModule,
+    ObservabilityModule,
     CommonModule,
     AuthModule,
     DatabaseModule,

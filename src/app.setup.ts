@@ -1,18 +1,29 @@
 import rateLimit from '@fastify/rate-limit';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { presentedKey } from './auth/api-key.guard.ts';
 import { hashApiKey } from './auth/api-keys.ts';
 import type { AppConfig } from './config/app-config.ts';
+import { Metrics } from './observability/metrics.ts';
 
-type HttpSettings = Pick<AppConfig, 'BODY_LIMIT_BYTES' | 'RATE_LIMIT_PER_MINUTE' | 'CORS_ORIGINS'>;
+type HttpSettings = Pick<AppConfig, 'BODY_LIMIT_BYTES' | 'RATE_LIMIT_PER_MINUTE' | 'CORS_ORIGINS' | 'LOG_LEVEL'>;
 
-/** The HTTP adapter the service runs on, shared by main.ts and the tests. */
+/**
+ * The HTTP adapter the service runs on, shared by main.ts and the tests. Fastify's pino logger
+ * gives every request an id (the client's `x-request-id` when it is sane, else a UUID), echoed
+ * back; its per-request lines are off so the hot path logs nothing at info (see logRequest).
+ */
 export function createAdapter(config: HttpSettings): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: config.BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
+    logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: false,
+    genReqId: requestId,
   });
 }
 
@@ -24,7 +35,19 @@ export const APP_OPTIONS = { bodyParser: false } as const;
 
 /** Everything done to the application after it is created, shared by main.ts and the tests. */
 export async function configureApp(app: NestFastifyApplication, config: HttpSettings): Promise<NestFastifyApplication> {
-  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('text/plain');
+  const metrics = app.get(Metrics);
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    void reply.header('x-request-id', request.id);
+    done(null, payload);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpSeconds.observe({ method: request.method, route, status: reply.statusCode }, reply.elapsedTime / 1000);
+    logRequest(request, reply, route);
+    done();
+  });
   app.useSecurityHeaders();
   const origins =
     config.CORS_ORIGINS?.split(',')
@@ -48,4 +71,17 @@ export async function configureApp(app: NestFastifyApplication, config: HttpSett
 function rateLimitKey(request: FastifyRequest): string {
   const key = presentedKey(request);
   return key === undefined ? request.ip : `${request.ip}|${hashApiKey(key)}`;
+}
+
+function requestId(request: IncomingMessage): string {
+  const sent = request.headers['x-request-id'];
+  return typeof sent === 'string' && /^[\w.:-]{1,128}$/.test(sent) ? sent : randomUUID();
+}
+
+/** Failures at warn/error, successes at debug only. */
+function logRequest(request: FastifyRequest, reply: FastifyReply, route: string): void {
+  const line = { method: request.method, route, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+  if (reply.statusCode >= 500) request.log.error(line, 'request failed');
+  else if (reply.statusCode >= 400) request.log.warn(line, 'request refused');
+  else request.log.debug(line, 'request completed');
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.ts';
 import { APP_OPTIONS, configureApp, createAdapter } from './app.setup.ts';
 import { AppConfig } from './config/app-config.ts';
@@ -12,9 +13,13 @@ const logger = new Logger('Bootstrap');
 async function bootstrap(): Promise<void> {
   const env = validateEnv(process.env);
   const app = await configureApp(
-    await NestFactory.create<NestFastifyApplication>(AppModule, createAdapter(env), APP_OPTIONS),
+    await NestFactory.create<NestFastifyApplication>(AppModule, createAdapter(env), {
+      ...APP_OPTIONS,
+      bufferLogs: true,
+    }),
     env,
   );
+  app.useLogger(app.get(PinoLogger));
   const config = app.get(AppConfig);
   closeGracefullyOnSignals(app, config.SHUTDOWN_TIMEOUT_MS);
   await app.listen({ port: config.PORT, host: config.HOST });

@@ -7,6 +7,7 @@ import { Clock } from '../common/time/clock.ts';
 import { parseInstant } from '../common/time/instant.ts';
 import { VALIDATION_OPTIONS } from '../common/validation/validation-options.ts';
 import { AppConfig } from '../config/app-config.ts';
+import { Metrics } from '../observability/metrics.ts';
 import { MeterReadingDto } from './dto/meter-reading.dto.ts';
 import { VehicleReadingDto } from './dto/vehicle-reading.dto.ts';
 import type { Reading } from './reading.ts';
@@ -21,6 +22,7 @@ export class TelemetryBodyPipe implements PipeTransform<unknown, Reading[]> {
   constructor(
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   transform(body: unknown): Reading[] {
@@ -43,9 +45,32 @@ export class TelemetryBodyPipe implements PipeTransform<unknown, Reading[]> {
       if (Array.isArray(result)) problems.push(...result);
       else readings.push(result);
     });
-    if (problems.length > 0) throw new RequestValidationError(problems);
+    if (problems.length > 0) {
+      this.countRejections(items, problems);
+      throw new RequestValidationError(problems);
+    }
     return readings;
   }
+
+  /** One count per refused reading, by its kind and the first field that failed. */
+  private countRejections(items: unknown[], problems: FieldProblem[]): void {
+    const firstProblem = new Map<number, string>();
+    for (const problem of problems) {
+      const match = /^(?:\[(\d+)\])?\.?(.*)$/.exec(problem.field);
+      const index = Number(match?.[1] ?? 0);
+      if (!firstProblem.has(index)) firstProblem.set(index, match?.[2] || 'body');
+    }
+    for (const [index, field] of firstProblem) {
+      this.metrics.rejected.inc({ kind: kindOf(items[index]), reason: `invalid_${field.replace(/\W/g, '_')}` });
+    }
+  }
+}
+
+function kindOf(item: unknown): string {
+  if (typeof item !== 'object' || item === null) return 'unknown';
+  const hasMeter = 'meterId' in item;
+  const hasVehicle = 'vehicleId' in item;
+  return hasMeter === hasVehicle ? 'unknown' : hasMeter ? 'meter' : 'vehicle';
 }
 
 function toReading(

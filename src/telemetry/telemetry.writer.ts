@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { WriteFailed, WriterOverloaded } from '../common/errors/domain-error.ts';
 import { AppConfig } from '../config/app-config.ts';
+import { Metrics } from '../observability/metrics.ts';
 import { type IngestAck, type Reading, readingKey } from './reading.ts';
 import { STORE_READINGS, type StoredReadingRow } from './telemetry.sql.ts';
 
@@ -43,16 +44,20 @@ export class TelemetryWriter implements OnApplicationShutdown {
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Resolves once the readings are committed; duplicates (in the request or already stored) are counted, not stored. */
   write(readings: Reading[]): Promise<IngestAck> {
+    this.metrics.requestReadings.observe(readings.length);
     if (this.queuedReadings + readings.length > this.config.WRITER_MAX_QUEUED_READINGS) {
+      this.countRejected(readings, 'overloaded');
       return Promise.reject(new WriterOverloaded());
     }
     return new Promise<IngestAck>((resolve, reject) => {
       this.queue.push({ readings, resolve, reject });
       this.queuedReadings += readings.length;
+      this.metrics.queuedReadings.set(this.queuedReadings);
       this.schedule();
     });
   }
@@ -100,6 +105,7 @@ export class TelemetryWriter implements OnApplicationShutdown {
       size += next.readings.length;
     }
     this.queuedReadings -= size;
+    this.metrics.queuedReadings.set(this.queuedReadings);
     return batch;
   }
 
@@ -117,13 +123,19 @@ export class TelemetryWriter implements OnApplicationShutdown {
     }
 
     let stored: StoredReadingRow[];
+    const stopTimer = this.metrics.flushSeconds.startTimer();
     try {
       stored = await this.dataSource.query<StoredReadingRow[]>(STORE_READINGS, toParameters(columns));
     } catch (error) {
       this.logger.error(`Flush of ${firstClaims.size} readings failed: ${(error as Error).message}`);
-      for (const request of batch) request.reject(new WriteFailed());
+      for (const request of batch) {
+        this.countRejected(request.readings, 'write_failed');
+        request.reject(new WriteFailed());
+      }
       return;
     }
+    stopTimer();
+    this.metrics.flushReadings.observe(firstClaims.size);
 
     const acceptedBy = new Map<PendingRequest, number>();
     for (const row of stored) {
@@ -134,6 +146,22 @@ export class TelemetryWriter implements OnApplicationShutdown {
       const accepted = acceptedBy.get(request) ?? 0;
       request.resolve({ accepted, duplicates: request.readings.length - accepted });
     }
+    this.countOutcomes(stored, batch);
+  }
+
+  private countOutcomes(stored: StoredReadingRow[], batch: PendingRequest[]): void {
+    const accepted = { meter: 0, vehicle: 0 };
+    for (const row of stored) accepted[row.kind] += 1;
+    const total = { meter: 0, vehicle: 0 };
+    for (const request of batch) for (const reading of request.readings) total[reading.kind] += 1;
+    for (const kind of ['meter', 'vehicle'] as const) {
+      this.metrics.readings.inc({ kind, outcome: 'accepted' }, accepted[kind]);
+      this.metrics.readings.inc({ kind, outcome: 'duplicate' }, total[kind] - accepted[kind]);
+    }
+  }
+
+  private countRejected(readings: Reading[], reason: string): void {
+    for (const reading of readings) this.metrics.rejected.inc({ kind: reading.kind, reason });
   }
 
   private notifyIfIdle(): void {

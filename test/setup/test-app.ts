@@ -39,7 +39,7 @@ type Overrides = Partial<Record<keyof EnvSchema, string>>;
  */
 export async function createTestApp(options: { env?: Overrides; now?: Date } = {}): Promise<TestApp> {
   const databaseUrl = await createTestDatabase();
-  const config = validateEnv({ NODE_ENV: 'test', ...options.env, DATABASE_URL: databaseUrl });
+  const config = validateEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env, DATABASE_URL: databaseUrl });
   const clock = new FixedClock(options.now ?? new Date());
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(AppConfig)
@@ -48,7 +48,10 @@ export async function createTestApp(options: { env?: Overrides; now?: Date } = {
     .useValue(clock)
     .compile();
   const app = await configureApp(
-    moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), { ...APP_OPTIONS, logger: ['error'] }),
+    moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), {
+      ...APP_OPTIONS,
+      logger: ['error'],
+    }),
     config,
   );
   await app.init();

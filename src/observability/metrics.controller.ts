@@ -1,0 +1,34 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Metrics } from './metrics.ts';
+
+interface PgPoolCounts {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
+@Controller('metrics')
+export class MetricsController {
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  /** Prometheus text exposition. */
+  @Get()
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  async scrape(): Promise<string> {
+    this.recordPool();
+    return this.metrics.registry.metrics();
+  }
+
+  private recordPool(): void {
+    if (!this.dataSource.isInitialized) return;
+    const pool = (this.dataSource.driver as unknown as { master?: PgPoolCounts }).master;
+    if (!pool) return;
+    this.metrics.pool.set({ state: 'total' }, pool.totalCount);
+    this.metrics.pool.set({ state: 'idle' }, pool.idleCount);
+    this.metrics.pool.set({ state: 'waiting' }, pool.waitingCount);
+  }
+}

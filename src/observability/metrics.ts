@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Every Prometheus instrument of the service, on one registry (no global state: tests build many apps). */
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly readings = new Counter({
+    name: 'telemetry_readings_total',
+    help: 'Readings acknowledged, by kind (meter|vehicle) and outcome (accepted|duplicate)',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rejected = new Counter({
+    name: 'telemetry_readings_rejected_total',
+    help: 'Readings refused, by kind (meter|vehicle|unknown) and reason (invalid_<field>, write_failed, overloaded)',
+    labelNames: ['kind', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly requestReadings = new Histogram({
+    name: 'telemetry_request_readings',
+    help: 'Readings per ingestion request (1 for a single reading)',
+    buckets: [1, 10, 100, 1000, 10_000],
+    registers: [this.registry],
+  });
+
+  readonly flushReadings = new Histogram({
+    name: 'telemetry_flush_readings',
+    help: 'Readings stored per group-commit flush',
+    buckets: [1, 5, 25, 100, 500, 2000, 10_000],
+    registers: [this.registry],
+  });
+
+  readonly flushSeconds = new Histogram({
+    name: 'telemetry_flush_duration_seconds',
+    help: 'Time to store one flush (one statement, committed)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly queuedReadings = new Gauge({
+    name: 'telemetry_writer_queued_readings',
+    help: 'Readings waiting for a flush',
+    registers: [this.registry],
+  });
+
+  readonly pool = new Gauge({
+    name: 'db_pool_connections',
+    help: 'Database pool connections by state (total|idle|waiting clients)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpSeconds = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}
