@@ -68,8 +68,9 @@ export function validateEnv(env: Record<string, string | undefined>): EnvSchema 
   const config = plainToInstance(EnvSchema, defined, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: false, forbidUnknownValues: false });
   if (errors.length > 0) {
-    const names = errors.map((error) => error.property).join(', ');
-    throw new Error(`Invalid environment: ${names}`);
+    // Each variable with the rule it breaks; never the value, which may be a secret.
+    const problems = errors.map((error) => `${error.property} (${Object.values(error.constraints ?? {}).join('; ')})`);
+    throw new Error(`Invalid environment: ${problems.join(', ')}`);
   }
   if (config.NODE_ENV === 'production' && !config.API_KEYS) {
     throw new Error('Invalid environment: API_KEYS must be set when NODE_ENV=production');

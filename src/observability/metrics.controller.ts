@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { RequireRole } from '../auth/require-role.decorator.ts';
 import { Metrics } from './metrics.ts';
 
 interface PgPoolCounts {
@@ -8,7 +9,9 @@ interface PgPoolCounts {
   waitingCount: number;
 }
 
+/** Operator-only when API keys are on: the figures describe the fleet. Prometheus sends the key as a bearer token. */
 @Controller('metrics')
+@RequireRole('operator')
 export class MetricsController {
   constructor(
     private readonly metrics: Metrics,
