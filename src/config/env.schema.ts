@@ -9,7 +9,9 @@ const toBoolean = ({ value }: { value: unknown }): unknown =>
  * a bad value stops the process naming the variable, never its value.
  */
 export class EnvSchema {
-  @IsOptional() @Matches(/^postgres(ql)?:\/\//) DATABASE_URL?: string = undefined;
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
+  DATABASE_URL?: string = undefined;
 
   @IsIn(['development', 'production', 'test']) NODE_ENV: 'development' | 'production' | 'test' = 'development';
   @IsString() HOST = '0.0.0.0';
@@ -43,7 +45,9 @@ export class EnvSchema {
    * are configured; `npm run api-key -- <role>` makes a key. Empty: no authentication (refused in production).
    */
   @IsOptional()
-  @Matches(/^\s*(device|operator):[0-9a-f]{64}\s*(,\s*(device|operator):[0-9a-f]{64}\s*)*$/)
+  @Matches(/^\s*(device|operator):[0-9a-f]{64}\s*(,\s*(device|operator):[0-9a-f]{64}\s*)*$/, {
+    message: 'API_KEYS must be comma-separated <device|operator>:<SHA-256 hex> entries',
+  })
   API_KEYS?: string = undefined;
   /** Requests per minute per client (address + API key); 0 turns rate limiting off. */
   @Type(() => Number) @IsInt() @Min(0) RATE_LIMIT_PER_MINUTE = 6_000;
