@@ -3,7 +3,8 @@
  * Each fact table is aggregated on its own (a meter × vehicle join would multiply the sums),
  * each filter sits inside its CTE on (device id, ts) so the planner prunes to the window's day
  * partitions and range-scans the primary key index. Energy sums are exact NUMERIC, turned into
- * float8 only at the end; counts are cast to int so JSON carries numbers.
+ * float8 only at the end; counts are cast to int so JSON carries numbers. Efficiency is the
+ * reported dc_kwh / ac_kwh (0 when AC was drawn but no DC reported), null only without AC energy.
  */
 export const VEHICLE_PERFORMANCE = `
 WITH link AS (
@@ -22,7 +23,7 @@ dc AS (
 SELECT (SELECT meter_id FROM link) AS meter_id,
        coalesce(ac.kwh, 0)::float8 AS ac_kwh,
        coalesce(dc.kwh, 0)::float8 AS dc_kwh,
-       (dc.kwh / NULLIF(ac.kwh, 0))::float8 AS efficiency,
+       (coalesce(dc.kwh, 0) / NULLIF(ac.kwh, 0))::float8 AS efficiency,
        dc.avg_temp AS avg_battery_temp,
        ac.n AS meter_readings,
        dc.n AS vehicle_readings
