@@ -4,6 +4,7 @@ const shared = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
+  setupFiles: ['reflect-metadata'],
 };
 
 /** @type {import('jest').Config} */

@@ -1,0 +1,29 @@
+import { validateEnv } from './env.schema.ts';
+
+describe('validateEnv', () => {
+  it('applies the defaults to an empty environment', () => {
+    const config = validateEnv({});
+    expect(config).toMatchObject({ PORT: 3000, BATCH_MAX_READINGS: 10_000, RETENTION_DAYS: 0, DATABASE_URL: undefined });
+  });
+
+  it('parses numbers and booleans explicitly', () => {
+    const config = validateEnv({ PORT: '8080', MIGRATIONS_RUN_ON_BOOT: 'false', DB_POOL_SIZE: '20' });
+    expect(config).toMatchObject({ PORT: 8080, MIGRATIONS_RUN_ON_BOOT: false, DB_POOL_SIZE: 20 });
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(validateEnv({ PATH: '/usr/bin' })).not.toHaveProperty('PATH');
+  });
+
+  it('names every bad variable and its rule, never the value', () => {
+    const secret = 'postgres-not-really://user:hunter2@db/x';
+    const attempt = (): unknown => validateEnv({ DATABASE_URL: secret, PORT: '70000', MIGRATIONS_RUN_ON_BOOT: 'yes' });
+    expect(attempt).toThrow(/DATABASE_URL .*PORT .*MIGRATIONS_RUN_ON_BOOT/);
+    expect(attempt).not.toThrow(/hunter2/);
+  });
+
+  it('refuses production without API keys', () => {
+    expect(() => validateEnv({ NODE_ENV: 'production' })).toThrow(/API_KEYS must be set/);
+    expect(() => validateEnv({ NODE_ENV: 'production', API_KEYS: `device:${'a'.repeat(64)}` })).not.toThrow();
+  });
+});
