@@ -10,6 +10,8 @@ const UNAVAILABLE_SQLSTATES = new Set([
 ]);
 const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 const UNAVAILABLE_MESSAGES = [
+  /not currently accepting connections/i, // 55000 when a database has ALLOW_CONNECTIONS false
+
   /connection terminated/i,
   /timeout exceeded when trying to connect/i,
   /not (yet )?(connected|initialized)/i,
