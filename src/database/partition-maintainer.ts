@@ -51,7 +51,9 @@ export class PartitionMaintainer implements OnApplicationShutdown {
     const cutoff = this.config.RETENTION_DAYS > 0 ? addDays(today, -this.config.RETENTION_DAYS) : undefined;
     for (const table of PARTITIONED_TABLES) {
       const stranded = (await this.dataSource.query<{ day: string }[]>(DAYS_IN_DEFAULT(table))).map((r) => r.day);
-      const days = [...new Set([...planned, ...stranded])].filter((day) => cutoff === undefined || day >= cutoff);
+      // Stranded days past retention get their partition too, so that dropping it below removes them.
+      const keptPlanned = planned.filter((day) => cutoff === undefined || day >= cutoff);
+      const days = [...new Set([...keptPlanned, ...stranded])];
       for (const day of days.sort()) {
         const [row] = await this.dataSource.query<{ created: boolean }[]>(ENSURE_PARTITION, [table, day]);
         if (row?.created) report.created.push(`${table}_p${day.replaceAll('-', '')}`);

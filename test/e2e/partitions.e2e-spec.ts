@@ -236,4 +236,17 @@ describe('partition upkeep with RETENTION_DAYS=3', () => {
     expect(await dayPartitions(t.db, 'meter_telemetry')).toEqual(partitions);
     expect(await t.db.count('meter_telemetry', 'meter_id = $1', ['ret-met'])).toBe(2);
   });
+
+  it('expires rows stranded in the default partition past the cutoff by giving them a partition and dropping it', async () => {
+    await insertMeterHistory(t.db, [aMeterRow({ meterId: 'stranded-old', ts: '2026-02-10T06:00:00Z' })]);
+    expect(await rowsByPartition(t.db, 'meter_telemetry', 'meter_id = $1', ['stranded-old'])).toEqual({
+      meter_telemetry_default: 1,
+    });
+
+    const report = await maintainer.maintain();
+
+    expect(report).toEqual({ created: ['meter_telemetry_p20260210'], dropped: ['meter_telemetry_p20260210'] });
+    expect(await t.db.count('meter_telemetry', 'meter_id = $1', ['stranded-old'])).toBe(0);
+    expect(await t.db.count('meter_telemetry_default')).toBe(0);
+  });
 });
