@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { DataSource, MigrationExecutor } from 'typeorm';
+import { validateEnv } from './config/env.schema.ts';
+import { dataSourceOptions } from './database/data-source-options.ts';
+import { DatabaseEndpoint } from './database/database-endpoint.ts';
+import { runMigrationsLocked } from './database/migration-runner.ts';
+
+/**
+ * Migration CLI, the same database and migrations as the service but no HTTP:
+ *   node dist/src/migrate.js run     applies every pending migration (under the advisory lock)
+ *   node dist/src/migrate.js revert  reverts the last applied migration
+ * The database is DATABASE_URL, or the embedded PostgreSQL when it is unset (started and stopped here).
+ * Exits 0 on success, 1 on failure, 2 on a usage error.
+ */
+const COMMANDS = ['run', 'revert'] as const;
+type Command = (typeof COMMANDS)[number];
+
+async function main(command: Command): Promise<void> {
+  const env = validateEnv(process.env);
+  const endpoint = await DatabaseEndpoint.resolve(env);
+  // Two connections: runMigrationsLocked holds the lock on one, the migrations run on another.
+  // No statement timeout: it is sized for API requests, and a migration (an index build, or
+  // waiting for a replica that holds the migration lock) may rightly take longer.
+  const dataSource = new DataSource(
+    dataSourceOptions(endpoint.url, {
+      poolSize: 2,
+      statementTimeoutMs: 0,
+      connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
+    }),
+  );
+  try {
+    await dataSource.initialize();
+    if (command === 'run') await run(dataSource);
+    else await revert(dataSource);
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await endpoint.onApplicationShutdown();
+  }
+}
+
+async function run(dataSource: DataSource): Promise<void> {
+  const applied = await runMigrationsLocked(dataSource);
+  if (applied.length === 0) console.log('No pending migrations: the schema is up to date.');
+  for (const name of applied) console.log(`Applied ${name}`);
+}
+
+async function revert(dataSource: DataSource): Promise<void> {
+  const before = await executedMigrationNames(dataSource);
+  await dataSource.undoLastMigration({ transaction: 'each' });
+  const after = new Set(await executedMigrationNames(dataSource));
+  const reverted = before.filter((name) => !after.has(name));
+  if (reverted.length === 0) console.log('No applied migrations: nothing to revert.');
+  for (const name of reverted) console.log(`Reverted ${name}`);
+}
+
+async function executedMigrationNames(dataSource: DataSource): Promise<string[]> {
+  const executed = await new MigrationExecutor(dataSource).getExecutedMigrations();
+  return executed.map((migration) => migration.name);
+}
+
+function isCommand(value: string | undefined): value is Command {
+  return COMMANDS.some((command) => command === value);
+}
+
+const command = process.argv[2];
+if (!isCommand(command)) {
+  console.error(`usage: node dist/src/migrate.js <${COMMANDS.join('|')}>`);
+  process.exit(2);
+}
+main(command).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`Migration ${command} failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
