@@ -3,12 +3,12 @@ import { DataSource, MigrationExecutor } from 'typeorm';
 import { validateEnv } from './config/env.schema.ts';
 import { dataSourceOptions } from './database/data-source-options.ts';
 import { DatabaseEndpoint } from './database/database-endpoint.ts';
-import { runMigrationsLocked } from './database/migration-runner.ts';
+import { runMigrationsLocked, withMigrationLock } from './database/migration-runner.ts';
 
 /**
  * Migration CLI, the same database and migrations as the service but no HTTP:
  *   node dist/src/migrate.js run     applies every pending migration (under the advisory lock)
- *   node dist/src/migrate.js revert  reverts the last applied migration
+ *   node dist/src/migrate.js revert  reverts the last applied migration (under the same lock)
  * The database is DATABASE_URL, or the embedded PostgreSQL when it is unset (started and stopped here).
  * Exits 0 on success, 1 on failure, 2 on a usage error.
  */
@@ -46,7 +46,7 @@ async function run(dataSource: DataSource): Promise<void> {
 
 async function revert(dataSource: DataSource): Promise<void> {
   const before = await executedMigrationNames(dataSource);
-  await dataSource.undoLastMigration({ transaction: 'each' });
+  await withMigrationLock(dataSource, () => dataSource.undoLastMigration({ transaction: 'each' }));
   const after = new Set(await executedMigrationNames(dataSource));
   const reverted = before.filter((name) => !after.has(name));
   if (reverted.length === 0) console.log('No applied migrations: nothing to revert.');

@@ -3,7 +3,12 @@ import { validateEnv } from './env.schema.ts';
 describe('validateEnv', () => {
   it('applies the defaults to an empty environment', () => {
     const config = validateEnv({});
-    expect(config).toMatchObject({ PORT: 3000, BATCH_MAX_READINGS: 10_000, RETENTION_DAYS: 0, DATABASE_URL: undefined });
+    expect(config).toMatchObject({
+      PORT: 3000,
+      BATCH_MAX_READINGS: 10_000,
+      RETENTION_DAYS: 0,
+      DATABASE_URL: undefined,
+    });
   });
 
   it('parses numbers and booleans explicitly', () => {
