@@ -10,6 +10,7 @@ import { ConfigModule } from './config/config.module.ts';
 import { DatabaseModule } from './database/database.module.ts';
 import { HealthModule } from './health/health.module.ts';
 import { LinksModule } from './links/links.module.ts';
+import { LiveModule } from './live/live.module.ts';
 import { LoggingModule } from './observability/logging.module.ts';
 import { ObservabilityModule } from './observability/observability.module.ts';
 import { TelemetryModule } from './telemetry/telemetry.module.ts';
@@ -25,6 +26,7 @@ import { TelemetryModule } from './telemetry/telemetry.module.ts';
     TelemetryModule,
     LinksModule,
     AnalyticsModule,
+    LiveModule,
     HealthModule,
   ],
   providers: [

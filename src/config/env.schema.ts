@@ -1,5 +1,6 @@
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsFiniteNumber } from '../common/validation/decorators.ts';
 
 const toBoolean = ({ value }: { value: unknown }): unknown =>
   value === 'true' ? true : value === 'false' ? false : value;
@@ -62,6 +63,12 @@ export class EnvSchema {
   /** Whole daily partitions older than this many days are dropped; 0 keeps history forever. */
   @Type(() => Number) @IsInt() @Min(0) RETENTION_DAYS = 0;
   @Type(() => Number) @IsInt() @Min(1000) PARTITION_MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
+
+  /**
+   * Fleet report: a vehicle whose efficiency (DC delivered / AC drawn) is below this ratio is flagged
+   * `belowThreshold` (a charger losing energy, e.g. 0.85 = 85 %). Compared exactly, as a decimal.
+   */
+  @Type(() => Number) @IsFiniteNumber() @Min(0) @Max(1) FLEET_EFFICIENCY_ALERT_THRESHOLD = 0.85;
 }
 
 export function validateEnv(env: Record<string, string | undefined>): EnvSchema {

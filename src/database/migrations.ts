@@ -1,4 +1,5 @@
 import { InitialSchema1764000000000 } from '../../migrations/1764000000000-initial-schema.ts';
+import { HourlyRollups1795713961996 } from '../../migrations/1795713961996-hourly-rollups.ts';
 
 /** Every migration, in order. Listed by hand so that builds, tests and the CLI see the same set (no globs). */
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, HourlyRollups1795713961996];

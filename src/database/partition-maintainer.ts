@@ -2,7 +2,14 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/time/clock.ts';
 import { AppConfig } from '../config/app-config.ts';
-import { DAY_PARTITIONS, DAYS_IN_DEFAULT, ENSURE_PARTITION, PARTITIONED_TABLES } from './partitions.sql.ts';
+import {
+  DAY_PARTITIONS,
+  DAYS_IN_DEFAULT,
+  DELETE_ROLLUPS_BEFORE,
+  ENSURE_PARTITION,
+  PARTITIONED_TABLES,
+  ROLLUP_TABLES,
+} from './partitions.sql.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -14,7 +21,8 @@ export interface MaintenanceReport {
 /**
  * Keeps one partition per UTC day for the history tables: from PARTITION_DAYS_BEHIND days back
  * to PARTITION_DAYS_AHEAD days ahead, plus any day whose rows landed in the default partition.
- * With RETENTION_DAYS > 0, whole partitions older than that are dropped (never a DELETE).
+ * With RETENTION_DAYS > 0, whole partitions older than that are dropped (never a DELETE), and the
+ * hourly roll-ups of the dropped days are deleted with them (small tables, a plain DELETE).
  * Started by DatabaseConnector once the schema is in place, then runs every
  * PARTITION_MAINTENANCE_INTERVAL_MS; replicas may all run it, the SQL function takes a lock and
  * skips days that already exist.
@@ -60,6 +68,7 @@ export class PartitionMaintainer implements OnApplicationShutdown {
       }
       if (cutoff !== undefined) report.dropped.push(...(await this.dropBefore(table, cutoff)));
     }
+    if (cutoff !== undefined) await this.deleteRollupsBefore(cutoff);
     if (report.created.length > 0 || report.dropped.length > 0) {
       this.logger.log(`Partitions created: ${report.created.length}, dropped: ${report.dropped.length}`);
     }
@@ -73,6 +82,15 @@ export class PartitionMaintainer implements OnApplicationShutdown {
       await this.dataSource.query(`DROP TABLE IF EXISTS ${quoteIdent(partition.name)}`);
     }
     return expired.map((partition) => partition.name);
+  }
+
+  /** Roll-up hours before the cutoff: their readings went with the dropped partitions. */
+  private async deleteRollupsBefore(cutoff: string): Promise<void> {
+    for (const table of ROLLUP_TABLES) {
+      const [row] = await this.dataSource.query<{ deleted: number }[]>(DELETE_ROLLUPS_BEFORE(table), [cutoff]);
+      const deleted = row?.deleted ?? 0;
+      if (deleted > 0) this.logger.log(`Roll-up rows of ${table} before ${cutoff} deleted: ${deleted}`);
+    }
   }
 }
 

@@ -17,3 +17,15 @@ JOIN pg_class child ON child.oid = pg_inherits.inhrelid
 WHERE parent.relname = $1 AND child.relname ~ '_p[0-9]{8}$'
 ORDER BY 2
 `;
+
+/**
+ * Hourly roll-ups of the history tables (see the hourly-rollups migration): when retention drops
+ * the day partitions before a cutoff, the roll-ups of those hours go too, so that fleet reports
+ * never show energy whose readings are gone. A DELETE is fine here: the roll-ups are small.
+ */
+export const ROLLUP_TABLES = ['meter_hourly', 'vehicle_hourly'] as const;
+
+/** Deletes a roll-up table's hours before the UTC midnight starting day $1 (the retention cutoff); returns how many. */
+export const DELETE_ROLLUPS_BEFORE = (table: (typeof ROLLUP_TABLES)[number]): string => `
+WITH gone AS (DELETE FROM ${table} WHERE hour < ($1::date::timestamp AT TIME ZONE 'UTC') RETURNING 1)
+SELECT count(*)::int AS deleted FROM gone`;

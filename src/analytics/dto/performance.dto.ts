@@ -16,4 +16,21 @@ export interface VehiclePerformance {
   avgBatteryTemp: number | null;
   meterReadings: number;
   vehicleReadings: number;
+  /** Only when `bucket` was asked for: every bucket of the window, oldest first, empty ones included. */
+  buckets?: PerformanceBucket[];
+}
+
+/**
+ * One slice [from, to) of the window. Buckets start at the window's start and follow each other
+ * at the bucket width; the last one ends at the window's end (shorter if the width does not divide it).
+ */
+export interface PerformanceBucket {
+  from: string;
+  to: string;
+  acKwh: number;
+  dcKwh: number;
+  efficiency: number | null;
+  avgBatteryTemp: number | null;
+  meterReadings: number;
+  vehicleReadings: number;
 }

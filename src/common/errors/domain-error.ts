@@ -1,8 +1,12 @@
+import type { FieldProblem } from './error-body.ts';
+
 /** Errors that services raise; the HTTP layer maps their codes to statuses in one place. */
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
   /** Seconds after which a retry may succeed (503s). */
   readonly retryAfterSeconds?: number;
+  /** The request fields at fault (400s), answered as the error body's `details`. */
+  readonly details?: FieldProblem[];
 
   constructor(message: string) {
     super(message);
@@ -10,12 +14,31 @@ export abstract class DomainError extends Error {
   }
 }
 
-export type DomainErrorCode = 'LINK_NOT_FOUND' | 'WRITER_OVERLOADED' | 'WRITE_FAILED';
+export type DomainErrorCode =
+  'LINK_NOT_FOUND' | 'DEVICE_NOT_FOUND' | 'INVALID_WINDOW' | 'WRITER_OVERLOADED' | 'WRITE_FAILED';
 
 export class LinkNotFound extends DomainError {
   readonly code = 'LINK_NOT_FOUND';
   constructor(vehicleId: string) {
     super(`No meter is linked to vehicle '${vehicleId}'`);
+  }
+}
+
+/** No reading has ever been stored for the device, so it has no live state. */
+export class DeviceNotFound extends DomainError {
+  readonly code = 'DEVICE_NOT_FOUND';
+  constructor(kind: 'meter' | 'vehicle', deviceId: string) {
+    super(`No reading has been received from ${kind} '${deviceId}'`);
+  }
+}
+
+/** A reporting window the service will not compute (bounds out of order, too long, not aligned). */
+export class InvalidWindow extends DomainError {
+  readonly code = 'INVALID_WINDOW';
+  override readonly details: FieldProblem[];
+  constructor(problems: FieldProblem[]) {
+    super(`Invalid window: ${problems.flatMap((problem) => problem.errors).join('; ')}`);
+    this.details = problems;
   }
 }
 

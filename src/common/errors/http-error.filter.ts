@@ -6,6 +6,8 @@ import { type ErrorBody, errorBody } from './error-body.ts';
 
 const STATUS: Record<DomainErrorCode, number> = {
   LINK_NOT_FOUND: 404,
+  DEVICE_NOT_FOUND: 404,
+  INVALID_WINDOW: 400,
   WRITER_OVERLOADED: 503,
   WRITE_FAILED: 503,
 };
@@ -37,7 +39,11 @@ export class HttpErrorFilter implements ExceptionFilter {
   private toResponse(exception: unknown): { status: number; body: ErrorBody; retryAfter?: number } {
     if (exception instanceof DomainError) {
       const status = STATUS[exception.code];
-      return { status, body: errorBody(status, exception.message), retryAfter: exception.retryAfterSeconds };
+      return {
+        status,
+        body: errorBody(status, exception.message, exception.details),
+        retryAfter: exception.retryAfterSeconds,
+      };
     }
     if (exception instanceof HttpException) {
       return { status: exception.getStatus(), body: fromHttpException(exception) };
