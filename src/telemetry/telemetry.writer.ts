@@ -30,7 +30,8 @@ interface FlushColumns {
  * so that a storm of single-reading requests costs a few transactions rather than one each.
  * A flush starts as soon as a flush slot is free (after WRITER_LINGER_MS, to gather company) and
  * takes whole requests up to WRITER_MAX_FLUSH_READINGS. Each request is answered only after the
- * statement holding it has committed; if it fails, every request in it is rejected.
+ * statement holding it has committed; if it fails, nothing of it is stored and no request in it
+ * is acknowledged (see handleFailedFlush).
  */
 @Injectable()
 export class TelemetryWriter implements OnApplicationShutdown {
@@ -127,14 +128,11 @@ export class TelemetryWriter implements OnApplicationShutdown {
     try {
       stored = await this.dataSource.query<StoredReadingRow[]>(STORE_READINGS, toParameters(columns));
     } catch (error) {
-      this.logger.error(`Flush of ${firstClaims.size} readings failed: ${(error as Error).message}`);
-      for (const request of batch) {
-        this.countRejected(request.readings, 'write_failed');
-        request.reject(new WriteFailed());
-      }
+      await this.handleFailedFlush(batch, error);
       return;
+    } finally {
+      stopTimer();
     }
-    stopTimer();
     this.metrics.flushReadings.observe(firstClaims.size);
 
     const acceptedBy = new Map<PendingRequest, number>();
@@ -147,6 +145,27 @@ export class TelemetryWriter implements OnApplicationShutdown {
       request.resolve({ accepted, duplicates: request.readings.length - accepted });
     }
     this.countOutcomes(stored, batch);
+  }
+
+  /**
+   * The statement rolled back, so nothing of the flush is stored and every request in it fails.
+   * When some request's data broke it (a data or constraint error: it passed validation, so this
+   * is a bug to look at), its neighbours should not fail with it: each request is stored on its
+   * own, so only the culprit fails, with a logged 500. Anything else (database unreachable, slow,
+   * schema missing) fails every request with a retryable 503.
+   */
+  private async handleFailedFlush(batch: PendingRequest[], error: unknown): Promise<void> {
+    const causedByData = isDataError(error);
+    if (causedByData && batch.length > 1) {
+      for (const request of batch) await this.store([request]);
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    this.logger.error(`Flush of ${batch.length} request(s) failed: ${message}`);
+    for (const request of batch) {
+      this.countRejected(request.readings, causedByData ? 'write_error' : 'write_failed');
+      request.reject(causedByData ? new Error(`Storing readings failed: ${message}`) : new WriteFailed());
+    }
   }
 
   private countOutcomes(stored: StoredReadingRow[], batch: PendingRequest[]): void {
@@ -211,4 +230,10 @@ function toParameters(c: FlushColumns): unknown[] {
     c.vehicleKwh,
     c.vehicleTemp,
   ];
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): the rows were at fault. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { driverError?: { code?: unknown } } | null)?.driverError?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
