@@ -27,6 +27,12 @@ describe('validateEnv', () => {
     expect(attempt).not.toThrow(/hunter2/);
   });
 
+  it('refuses a write queue smaller than the largest batch (such a batch could never be accepted)', () => {
+    expect(() => validateEnv({ WRITER_MAX_QUEUED_READINGS: '500', BATCH_MAX_READINGS: '1000' })).toThrow(
+      /WRITER_MAX_QUEUED_READINGS must be at least BATCH_MAX_READINGS/,
+    );
+  });
+
   it('refuses production without API keys', () => {
     expect(() => validateEnv({ NODE_ENV: 'production' })).toThrow(/API_KEYS must be set/);
     expect(() => validateEnv({ NODE_ENV: 'production', API_KEYS: `device:${'a'.repeat(64)}` })).not.toThrow();

@@ -83,6 +83,9 @@ export function validateEnv(env: Record<string, string | undefined>): EnvSchema 
     const problems = errors.map((error) => `${error.property} (${Object.values(error.constraints ?? {}).join('; ')})`);
     throw new Error(`Invalid environment: ${problems.join(', ')}`);
   }
+  if (config.WRITER_MAX_QUEUED_READINGS < config.BATCH_MAX_READINGS) {
+    throw new Error('Invalid environment: WRITER_MAX_QUEUED_READINGS must be at least BATCH_MAX_READINGS');
+  }
   if (config.NODE_ENV === 'production' && !config.API_KEYS) {
     throw new Error('Invalid environment: API_KEYS must be set when NODE_ENV=production');
   }
