@@ -23,6 +23,8 @@ export function dataSourceOptions(url: string, pool: PoolSettings): DataSourceOp
     connectTimeoutMS: pool.connectTimeoutMs,
     extra: {
       statement_timeout: pool.statementTimeoutMs,
+      // Short indexed statements only: JIT compilation costs more than it saves (≈70 ms on the fleet report).
+      options: '-c jit=off',
       application_name: 'energy-ingestion',
     },
   };

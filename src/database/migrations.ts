@@ -1,5 +1,6 @@
 import { InitialSchema1764000000000 } from '../../migrations/1764000000000-initial-schema.ts';
 import { HourlyRollups1795713961996 } from '../../migrations/1795713961996-hourly-rollups.ts';
+import { LiveStatusFillfactor1795720000000 } from '../../migrations/1795720000000-live-status-fillfactor.ts';
 
 /** Every migration, in order. Listed by hand so that builds, tests and the CLI see the same set (no globs). */
-export const MIGRATIONS = [InitialSchema1764000000000, HourlyRollups1795713961996];
+export const MIGRATIONS = [InitialSchema1764000000000, HourlyRollups1795713961996, LiveStatusFillfactor1795720000000];
