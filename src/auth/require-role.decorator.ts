@@ -1,7 +1,17 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiResponse, ApiSecurity } from '@nestjs/swagger';
+import { ERROR_BODY } from '../openapi/openapi.schemas.ts';
 import type { Role } from './api-keys.ts';
 
 export const REQUIRED_ROLE = 'requiredRole';
 
-/** The role an API key must have to call the route (controller or handler). */
-export const RequireRole = (role: Role): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_ROLE, role);
+/** The role an API key must have to call the route (controller or handler); also documents it in OpenAPI. */
+export const RequireRole = (role: Role): MethodDecorator & ClassDecorator =>
+  applyDecorators(
+    SetMetadata(REQUIRED_ROLE, role),
+    ApiBearerAuth('bearer'),
+    ApiSecurity('x-api-key'),
+    ApiResponse({ status: 401, description: 'No valid API key (when API_KEYS is set)', schema: ERROR_BODY }),
+    ApiResponse({ status: 403, description: `The API key's role is not '${role}'`, schema: ERROR_BODY }),
+    ApiResponse({ status: 429, description: 'Rate limit exceeded (see Retry-After)', schema: ERROR_BODY }),
+  );

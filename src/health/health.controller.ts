@@ -1,5 +1,7 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { HEALTH_REPORT } from '../openapi/openapi.schemas.ts';
 import { DataSource } from 'typeorm';
 import { DatabaseConnector } from '../database/database-connector.ts';
 
@@ -10,6 +12,7 @@ export interface HealthReport {
   checks: { database: 'up' | 'down' };
 }
 
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -19,6 +22,9 @@ export class HealthController {
 
   /** Readiness: 200 when the database is connected, migrated and answers; 503 otherwise. */
   @Get()
+  @ApiOperation({ summary: 'Readiness: the database is connected, migrated and answers' })
+  @ApiOkResponse({ schema: HEALTH_REPORT })
+  @ApiResponse({ status: 503, description: 'Database down', schema: HEALTH_REPORT })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport> {
     const up = this.connector.isReady() && (await this.pingDatabase());
     void reply.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
@@ -27,6 +33,8 @@ export class HealthController {
 
   /** Liveness: the process serves requests, whatever the database does. */
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process serves requests' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }

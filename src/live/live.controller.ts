@@ -1,31 +1,65 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/require-role.decorator.ts';
+import { ApiErrors } from '../openapi/api-errors.decorator.ts';
+import { METER_LIVE, pageOf, VEHICLE_LIVE } from '../openapi/openapi.schemas.ts';
 import { VehicleIdParams } from '../links/dto/link.dto.ts';
 import { ListLiveQuery, type LivePage, MeterIdParams, type MeterLive, type VehicleLive } from './dto/live.dto.ts';
 import { LiveService } from './live.service.ts';
 
 /** Each device's latest reading, for operators: one device, or all of them page by page (optionally only the silent ones). */
+@ApiTags('live')
 @Controller('v1')
 @RequireRole('operator')
 export class LiveController {
   constructor(private readonly live: LiveService) {}
 
   @Get('meters/live')
+  @ApiOperation({ summary: "Every meter's latest reading, by id, a page at a time" })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } })
+  @ApiQuery({ name: 'after', required: false, description: 'nextCursor of the previous page' })
+  @ApiQuery({
+    name: 'staleMinutes',
+    required: false,
+    description: 'Only devices silent for more than N minutes',
+    schema: { type: 'integer', minimum: 1 },
+  })
+  @ApiOkResponse({ schema: pageOf(METER_LIVE) })
+  @ApiErrors(400)
   meters(@Query() query: ListLiveQuery): Promise<LivePage<MeterLive>> {
     return this.live.meters(query);
   }
 
   @Get('meters/:meterId/live')
+  @ApiOperation({ summary: "A meter's latest reading and when it arrived" })
+  @ApiParam({ name: 'meterId' })
+  @ApiOkResponse({ schema: METER_LIVE })
+  @ApiErrors(400, 404)
   meter(@Param() params: MeterIdParams): Promise<MeterLive> {
     return this.live.meter(params.meterId);
   }
 
   @Get('vehicles/live')
+  @ApiOperation({ summary: "Every vehicle's latest reading, by id, a page at a time" })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } })
+  @ApiQuery({ name: 'after', required: false, description: 'nextCursor of the previous page' })
+  @ApiQuery({
+    name: 'staleMinutes',
+    required: false,
+    description: 'Only devices silent for more than N minutes',
+    schema: { type: 'integer', minimum: 1 },
+  })
+  @ApiOkResponse({ schema: pageOf(VEHICLE_LIVE) })
+  @ApiErrors(400)
   vehicles(@Query() query: ListLiveQuery): Promise<LivePage<VehicleLive>> {
     return this.live.vehicles(query);
   }
 
   @Get('vehicles/:vehicleId/live')
+  @ApiOperation({ summary: "A vehicle's latest reading and when it arrived" })
+  @ApiParam({ name: 'vehicleId' })
+  @ApiOkResponse({ schema: VEHICLE_LIVE })
+  @ApiErrors(400, 404)
   vehicle(@Param() params: VehicleIdParams): Promise<VehicleLive> {
     return this.live.vehicle(params.vehicleId);
   }

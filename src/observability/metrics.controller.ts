@@ -1,4 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { RequireRole } from '../auth/require-role.decorator.ts';
 import { Metrics } from './metrics.ts';
@@ -10,6 +11,7 @@ interface PgPoolCounts {
 }
 
 /** Operator-only when API keys are on: the figures describe the fleet. Prometheus sends the key as a bearer token. */
+@ApiTags('operations')
 @Controller('metrics')
 @RequireRole('operator')
 export class MetricsController {
@@ -20,6 +22,9 @@ export class MetricsController {
 
   /** Prometheus text exposition. */
   @Get()
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ schema: { type: 'string' } })
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async scrape(): Promise<string> {
     this.recordPool();
