@@ -5,6 +5,8 @@ import type { IncomingMessage } from 'node:http';
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { presentedKey } from './auth/api-key.guard.ts';
 import { hashApiKey } from './auth/api-keys.ts';
+import { useDepthLimitedJsonParser } from './common/http/json-body.parser.ts';
+import { closeKeepAliveOnShutdown } from './common/http/keep-alive-on-close.hook.ts';
 import type { AppConfig } from './config/app-config.ts';
 import { Metrics } from './observability/metrics.ts';
 
@@ -37,6 +39,8 @@ export const APP_OPTIONS = { bodyParser: false } as const;
 export async function configureApp(app: NestFastifyApplication, config: HttpSettings): Promise<NestFastifyApplication> {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('text/plain');
+  useDepthLimitedJsonParser(fastify);
+  closeKeepAliveOnShutdown(fastify);
   const metrics = app.get(Metrics);
   fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
