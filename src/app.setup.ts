@@ -9,6 +9,7 @@ import { useDepthLimitedJsonParser } from './common/http/json-body.parser.ts';
 import { closeKeepAliveOnShutdown } from './common/http/keep-alive-on-close.hook.ts';
 import type { AppConfig } from './config/app-config.ts';
 import { Metrics } from './observability/metrics.ts';
+import { setupOpenApi } from './openapi/openapi.setup.ts';
 
 type HttpSettings = Pick<AppConfig, 'BODY_LIMIT_BYTES' | 'RATE_LIMIT_PER_MINUTE' | 'CORS_ORIGINS' | 'LOG_LEVEL'>;
 
@@ -65,6 +66,7 @@ export async function configureApp(app: NestFastifyApplication, config: HttpSett
       keyGenerator: rateLimitKey,
     });
   }
+  setupOpenApi(app);
   return app;
 }
 
