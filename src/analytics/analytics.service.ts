@@ -75,6 +75,23 @@ export class AnalyticsService {
   }
 }
 
+/** The totals every performance row carries, whichever report it belongs to. */
+type PerformanceTotals = Pick<
+  VehiclePerformance,
+  'acKwh' | 'dcKwh' | 'efficiency' | 'avgBatteryTemp' | 'meterReadings' | 'vehicleReadings'
+>;
+
+function toTotals(row: VehiclePerformanceRow | FleetRow): PerformanceTotals {
+  return {
+    acKwh: row.ac_kwh,
+    dcKwh: row.dc_kwh,
+    efficiency: row.efficiency,
+    avgBatteryTemp: row.avg_battery_temp,
+    meterReadings: row.meter_readings,
+    vehicleReadings: row.vehicle_readings,
+  };
+}
+
 function toPerformance(
   vehicleId: string,
   window: ReportWindow,
@@ -86,38 +103,14 @@ function toPerformance(
     meterId: row.meter_id,
     from: window.from.toISOString(),
     to: window.to.toISOString(),
-    acKwh: row.ac_kwh,
-    dcKwh: row.dc_kwh,
-    efficiency: row.efficiency,
-    avgBatteryTemp: row.avg_battery_temp,
-    meterReadings: row.meter_readings,
-    vehicleReadings: row.vehicle_readings,
+    ...toTotals(row),
   };
 }
 
 function toBucket(row: VehiclePerformanceBucketRow): PerformanceBucket {
-  return {
-    from: row.bucket_from!.toISOString(),
-    to: row.bucket_to!.toISOString(),
-    acKwh: row.ac_kwh,
-    dcKwh: row.dc_kwh,
-    efficiency: row.efficiency,
-    avgBatteryTemp: row.avg_battery_temp,
-    meterReadings: row.meter_readings,
-    vehicleReadings: row.vehicle_readings,
-  };
+  return { from: row.bucket_from!.toISOString(), to: row.bucket_to!.toISOString(), ...toTotals(row) };
 }
 
 function toFleetVehicle(row: FleetRow): FleetVehicle {
-  return {
-    vehicleId: row.vehicle_id!,
-    meterId: row.meter_id,
-    acKwh: row.ac_kwh,
-    dcKwh: row.dc_kwh,
-    efficiency: row.efficiency,
-    avgBatteryTemp: row.avg_battery_temp,
-    meterReadings: row.meter_readings,
-    vehicleReadings: row.vehicle_readings,
-    belowThreshold: row.below_threshold,
-  };
+  return { vehicleId: row.vehicle_id!, meterId: row.meter_id, ...toTotals(row), belowThreshold: row.below_threshold };
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiErrors } from '../openapi/api-errors.decorator.ts';
+import { ApiErrors, ApiKeysetPage } from '../openapi/api-errors.decorator.ts';
 import { LINK, LINK_BODY, pageOf } from '../openapi/openapi.schemas.ts';
 import { RequireRole } from '../auth/require-role.decorator.ts';
 import { CreateLinkDto, type LinkPage, type LinkView, VehicleIdParams } from './dto/link.dto.ts';
@@ -29,8 +29,7 @@ export class LinksController {
 
   @Get()
   @ApiOperation({ summary: 'All links, by vehicle id, a page at a time (keyset)' })
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } })
-  @ApiQuery({ name: 'after', required: false, description: 'nextCursor of the previous page' })
+  @ApiKeysetPage()
   @ApiOkResponse({ schema: pageOf(LINK) })
   @ApiErrors(400)
   list(@Query() query: ListLinksQuery): Promise<LinkPage> {

@@ -1,11 +1,18 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/require-role.decorator.ts';
-import { ApiErrors } from '../openapi/api-errors.decorator.ts';
+import { ApiErrors, ApiKeysetPage } from '../openapi/api-errors.decorator.ts';
 import { METER_LIVE, pageOf, VEHICLE_LIVE } from '../openapi/openapi.schemas.ts';
 import { VehicleIdParams } from '../links/dto/link.dto.ts';
 import { ListLiveQuery, type LivePage, MeterIdParams, type MeterLive, type VehicleLive } from './dto/live.dto.ts';
 import { LiveService } from './live.service.ts';
+
+const STALE_MINUTES_QUERY = {
+  name: 'staleMinutes',
+  required: false,
+  description: 'Only devices silent for more than N minutes',
+  schema: { type: 'integer', minimum: 1 },
+};
 
 /** Each device's latest reading, for operators: one device, or all of them page by page (optionally only the silent ones). */
 @ApiTags('live')
@@ -16,14 +23,7 @@ export class LiveController {
 
   @Get('meters/live')
   @ApiOperation({ summary: "Every meter's latest reading, by id, a page at a time" })
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } })
-  @ApiQuery({ name: 'after', required: false, description: 'nextCursor of the previous page' })
-  @ApiQuery({
-    name: 'staleMinutes',
-    required: false,
-    description: 'Only devices silent for more than N minutes',
-    schema: { type: 'integer', minimum: 1 },
-  })
+  @ApiKeysetPage(STALE_MINUTES_QUERY)
   @ApiOkResponse({ schema: pageOf(METER_LIVE) })
   @ApiErrors(400)
   meters(@Query() query: ListLiveQuery): Promise<LivePage<MeterLive>> {
@@ -41,14 +41,7 @@ export class LiveController {
 
   @Get('vehicles/live')
   @ApiOperation({ summary: "Every vehicle's latest reading, by id, a page at a time" })
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } })
-  @ApiQuery({ name: 'after', required: false, description: 'nextCursor of the previous page' })
-  @ApiQuery({
-    name: 'staleMinutes',
-    required: false,
-    description: 'Only devices silent for more than N minutes',
-    schema: { type: 'integer', minimum: 1 },
-  })
+  @ApiKeysetPage(STALE_MINUTES_QUERY)
   @ApiOkResponse({ schema: pageOf(VEHICLE_LIVE) })
   @ApiErrors(400)
   vehicles(@Query() query: ListLiveQuery): Promise<LivePage<VehicleLive>> {

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
+import { ApiQuery, ApiResponse } from '@nestjs/swagger';
 import { ERROR_BODY } from './openapi.schemas.ts';
 
 const DESCRIPTIONS: Record<number, string> = {
@@ -17,4 +17,12 @@ const DESCRIPTIONS: Record<number, string> = {
 export const ApiErrors = (...statuses: number[]): MethodDecorator =>
   applyDecorators(
     ...statuses.map((status) => ApiResponse({ status, description: DESCRIPTIONS[status], schema: ERROR_BODY })),
+  );
+
+/** The query parameters of a keyset-paginated list (`limit`, `after`), plus any filters. */
+export const ApiKeysetPage = (...filters: Array<Parameters<typeof ApiQuery>[0]>): MethodDecorator =>
+  applyDecorators(
+    ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } }),
+    ApiQuery({ name: 'after', required: false, description: 'nextCursor of the previous page' }),
+    ...filters.map((filter) => ApiQuery(filter)),
   );
