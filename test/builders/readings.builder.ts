@@ -169,3 +169,27 @@ export async function telemetryRowCount(db: TestDb): Promise<number> {
   );
   return counts.reduce((sum, n) => sum + n, 0);
 }
+
+/**
+ * A meter's reading with the values a test chooses, in the field order devices send
+ * (for analytics, roll-up and partition tests, whose data is pinned, not unique per call).
+ */
+export function meterReading(
+  meterId: string,
+  timestamp: string,
+  kwhConsumedAc: number,
+  voltage = 230,
+): MeterReadingBody {
+  return { meterId, kwhConsumedAc, voltage, timestamp };
+}
+
+/** A vehicle's reading with the values a test chooses, in the field order devices send. */
+export function vehicleReading(
+  vehicleId: string,
+  timestamp: string,
+  kwhDeliveredDc: number,
+  batteryTemp = 25,
+  soc = 50,
+): VehicleReadingBody {
+  return { vehicleId, soc, kwhDeliveredDc, batteryTemp, timestamp };
+}

@@ -2,46 +2,14 @@ import { jest } from '@jest/globals';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { VEHICLE_PERFORMANCE_BUCKETS } from '../../src/analytics/performance.sql.ts';
+import type { PerformanceBucket, VehiclePerformance } from '../../src/analytics/dto/performance.dto.ts';
+import { meterReading, vehicleReading } from '../builders/readings.builder.ts';
 import { createTestApp, type TestApp } from '../setup/test-app.ts';
-
-/** The service's one error shape: `{ statusCode, error, message, details? }`, statusCode = the HTTP status. */
-function expectErrorBody(res: { status: number; body: unknown }, status: number): void {
-  expect(res.status).toBe(status);
-  expect(res.body).toEqual(
-    expect.objectContaining({ statusCode: status, error: expect.any(String), message: expect.any(String) }),
-  );
-  expect(
-    Object.keys(res.body as object).every((key) => ['statusCode', 'error', 'message', 'details'].includes(key)),
-  ).toBe(true);
-}
+import { ingest, link } from '../support/api.ts';
+import { expectErrorBody } from '../support/http.ts';
 
 /** The pinned "now"; partitions exist for 7 days either side of it (older rows land in the default partition). */
 const NOW = new Date('2026-03-15T12:00:00.000Z');
-
-interface Bucket {
-  from: string;
-  to: string;
-  acKwh: number;
-  dcKwh: number;
-  efficiency: number | null;
-  avgBatteryTemp: number | null;
-  meterReadings: number;
-  vehicleReadings: number;
-}
-
-interface Performance {
-  vehicleId: string;
-  meterId: string;
-  from: string;
-  to: string;
-  acKwh: number;
-  dcKwh: number;
-  efficiency: number | null;
-  avgBatteryTemp: number | null;
-  meterReadings: number;
-  vehicleReadings: number;
-  buckets?: Bucket[];
-}
 
 let seq = 0;
 const uniqueId = (kind: string): string => `aw-${kind}-${++seq}`;
@@ -57,38 +25,19 @@ afterEach(() => {
   t.clock.set(NOW);
 });
 
-const meterReading = (meterId: string, timestamp: string, kwhConsumedAc: number) => ({
-  meterId,
-  kwhConsumedAc,
-  voltage: 230,
-  timestamp,
-});
-const vehicleReading = (vehicleId: string, timestamp: string, kwhDeliveredDc: number, batteryTemp = 25) => ({
-  vehicleId,
-  soc: 50,
-  kwhDeliveredDc,
-  batteryTemp,
-  timestamp,
-});
-
-async function ingest(readings: object[]): Promise<void> {
-  const res = await request(t.server).post('/v1/telemetry').send(readings).expect(201);
-  expect(res.body).toEqual({ accepted: readings.length, duplicates: 0 });
-}
-
 /** A linked vehicle and meter with unique ids. */
 async function linkedPair(): Promise<{ vehicleId: string; meterId: string }> {
   const pair = { vehicleId: uniqueId('veh'), meterId: uniqueId('met') };
-  await request(t.server).post('/v1/links').send(pair).expect(201);
+  await link(t, pair.vehicleId, pair.meterId);
   return pair;
 }
 
-async function performance(vehicleId: string, query: Record<string, string>): Promise<Performance> {
+async function performance(vehicleId: string, query: Record<string, string>): Promise<VehiclePerformance> {
   const res = await request(t.server).get(`/v1/analytics/performance/${vehicleId}`).query(query).expect(200);
-  return res.body as Performance;
+  return res.body as VehiclePerformance;
 }
 
-const emptyBucket = (from: string, to: string): Bucket => ({
+const emptyBucket = (from: string, to: string): PerformanceBucket => ({
   from,
   to,
   acKwh: 0,
@@ -102,7 +51,7 @@ const emptyBucket = (from: string, to: string): Bucket => ({
 describe('GET /v1/analytics/performance/:vehicleId?from=&to=', () => {
   it('sums exactly the readings in [from, to): start included, end excluded, outside left out', async () => {
     const { vehicleId, meterId } = await linkedPair();
-    await ingest([
+    await ingest(t, [
       meterReading(meterId, '2026-03-13T08:00:00Z', 0.1), // exactly `from`
       meterReading(meterId, '2026-03-13T20:00:00Z', 0.2),
       meterReading(meterId, '2026-03-14T07:59:59.999999Z', 0.7), // 1 µs before `to`
@@ -135,7 +84,7 @@ describe('GET /v1/analytics/performance/:vehicleId?from=&to=', () => {
 
   it('reads bounds written with an offset as the same instants, and answers them in UTC', async () => {
     const { vehicleId, meterId } = await linkedPair();
-    await ingest([meterReading(meterId, '2026-03-14T23:30:00Z', 2)]);
+    await ingest(t, [meterReading(meterId, '2026-03-14T23:30:00Z', 2)]);
 
     const body = await performance(vehicleId, { from: '2026-03-15T00:00:00+01:00', to: '2026-03-14T20:00:00-04:00' });
 
@@ -144,7 +93,10 @@ describe('GET /v1/analytics/performance/:vehicleId?from=&to=', () => {
 
   it('defaults `to` to now (the clock) when only `from` is given', async () => {
     const { vehicleId, meterId } = await linkedPair();
-    await ingest([meterReading(meterId, '2026-03-10T12:00:00Z', 1), meterReading(meterId, '2026-03-15T11:59:00Z', 2)]);
+    await ingest(t, [
+      meterReading(meterId, '2026-03-10T12:00:00Z', 1),
+      meterReading(meterId, '2026-03-15T11:59:00Z', 2),
+    ]);
 
     expect(await performance(vehicleId, { from: '2026-03-10T12:00:00Z' })).toMatchObject({
       from: '2026-03-10T12:00:00.000Z',
@@ -156,7 +108,7 @@ describe('GET /v1/analytics/performance/:vehicleId?from=&to=', () => {
 
   it('defaults `from` to `to` − 24 h when only `to` is given', async () => {
     const { vehicleId, meterId } = await linkedPair();
-    await ingest([
+    await ingest(t, [
       meterReading(meterId, '2026-03-09T06:00:00Z', 1), // `from`
       meterReading(meterId, '2026-03-09T05:59:59Z', 4), // before it
       meterReading(meterId, '2026-03-10T05:59:00Z', 2),
@@ -172,7 +124,7 @@ describe('GET /v1/analytics/performance/:vehicleId?from=&to=', () => {
 
   it('answers the last 24 hours, without buckets, when no parameter is given (unchanged behaviour)', async () => {
     const { vehicleId, meterId } = await linkedPair();
-    await ingest([meterReading(meterId, '2026-03-15T11:00:00Z', 1.5)]);
+    await ingest(t, [meterReading(meterId, '2026-03-15T11:00:00Z', 1.5)]);
 
     const body = await performance(vehicleId, {});
 
@@ -195,7 +147,7 @@ describe('GET /v1/analytics/performance/:vehicleId?from=&to=', () => {
 describe('GET /v1/analytics/performance/:vehicleId?bucket=', () => {
   it('adds every 1 h bucket of the window, empty ones as zeros and nulls, each bucket half-open', async () => {
     const { vehicleId, meterId } = await linkedPair();
-    await ingest([
+    await ingest(t, [
       meterReading(meterId, '2026-03-15T06:00:00Z', 0.1), // bucket 0, its first instant
       meterReading(meterId, '2026-03-15T06:59:59.999999Z', 0.2), // bucket 0, its last instant
       meterReading(meterId, '2026-03-15T07:00:00Z', 0.4), // bucket 1
@@ -262,7 +214,7 @@ describe('GET /v1/analytics/performance/:vehicleId?bucket=', () => {
 
   it('aligns buckets to the window start, not to clock quarters', async () => {
     const { vehicleId, meterId } = await linkedPair();
-    await ingest([
+    await ingest(t, [
       meterReading(meterId, '2026-03-15T10:34:59.999Z', 1), // bucket 0: [10:20, 10:35)
       meterReading(meterId, '2026-03-15T10:35:00Z', 2), // bucket 1
       meterReading(meterId, '2026-03-15T11:19:00Z', 4), // bucket 3, the last
@@ -284,7 +236,10 @@ describe('GET /v1/analytics/performance/:vehicleId?bucket=', () => {
 
   it('ends the last bucket at `to` when the width does not divide the window', async () => {
     const { vehicleId, meterId } = await linkedPair();
-    await ingest([meterReading(meterId, '2026-03-15T11:39:00Z', 3), meterReading(meterId, '2026-03-15T11:40:00Z', 9)]);
+    await ingest(t, [
+      meterReading(meterId, '2026-03-15T11:39:00Z', 3),
+      meterReading(meterId, '2026-03-15T11:40:00Z', 9),
+    ]);
 
     const body = await performance(vehicleId, {
       from: '2026-03-15T10:00:00Z',
@@ -301,7 +256,7 @@ describe('GET /v1/analytics/performance/:vehicleId?bucket=', () => {
   it('answers buckets over the default window (the last 24 hours, aligned to now)', async () => {
     const { vehicleId, meterId } = await linkedPair();
     t.clock.set('2026-03-15T11:47:30.250Z');
-    await ingest([meterReading(meterId, '2026-03-15T11:47:00Z', 1)]);
+    await ingest(t, [meterReading(meterId, '2026-03-15T11:47:00Z', 1)]);
 
     const body = await performance(vehicleId, { bucket: '1h' });
 
@@ -322,7 +277,7 @@ describe('GET /v1/analytics/performance/:vehicleId?bucket=', () => {
       readings.push(meterReading(meterId, ts, 0.011 + (minute % 5) / 1000));
       readings.push(vehicleReading(vehicleId, ts, 0.01, 20 + (minute % 3)));
     }
-    await ingest(readings);
+    await ingest(t, readings);
     const window = { from: '2026-03-11T03:00:00Z', to: '2026-03-13T21:00:00Z' };
 
     const plain = await performance(vehicleId, window);
@@ -359,7 +314,10 @@ describe('GET /v1/analytics/performance/:vehicleId?bucket=', () => {
     // The statement itself, in a session whose time zone changes clocks on 2026-03-08 (US): date_bin and the
     // series step in fixed seconds, so no bucket is 23 or 25 hours long.
     const { vehicleId, meterId } = await linkedPair();
-    await ingest([meterReading(meterId, '2026-03-08T11:30:00Z', 1), meterReading(meterId, '2026-03-09T11:30:00Z', 2)]);
+    await ingest(t, [
+      meterReading(meterId, '2026-03-08T11:30:00Z', 1),
+      meterReading(meterId, '2026-03-09T11:30:00Z', 2),
+    ]);
     const dataSource = t.app.get(DataSource);
 
     const rows = await dataSource.transaction(async (em) => {

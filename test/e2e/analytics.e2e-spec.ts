@@ -1,25 +1,15 @@
 import request from 'supertest';
 import { aMeterRow, aVehicleRow, insertMeterHistory, insertVehicleHistory } from '../builders/history.builder.ts';
+import type { VehiclePerformance } from '../../src/analytics/dto/performance.dto.ts';
+import { meterReading, vehicleReading } from '../builders/readings.builder.ts';
 import { createTestApp, type TestApp } from '../setup/test-app.ts';
+import { ingest, link } from '../support/api.ts';
 
 /** The pinned "now": the window is [NOW − 24 h, NOW). Partitions exist for 7 days either side of it. */
 const NOW = new Date('2026-03-15T12:00:00.000Z');
 const FROM = new Date('2026-03-14T12:00:00.000Z');
 const HOUR = 60 * 60 * 1000;
 const at = (ms: number): string => new Date(ms).toISOString();
-
-interface Performance {
-  vehicleId: string;
-  meterId: string;
-  from: string;
-  to: string;
-  acKwh: number;
-  dcKwh: number;
-  efficiency: number | null;
-  avgBatteryTemp: number | null;
-  meterReadings: number;
-  vehicleReadings: number;
-}
 
 let seq = 0;
 const uniqueId = (kind: string): string => `an-${kind}-${++seq}`;
@@ -35,43 +25,19 @@ afterEach(() => {
   t.clock.set(NOW);
 });
 
-const meterReading = (meterId: string, timestamp: string, kwhConsumedAc: number) => ({
-  meterId,
-  kwhConsumedAc,
-  voltage: 230,
-  timestamp,
-});
-const vehicleReading = (vehicleId: string, timestamp: string, kwhDeliveredDc: number, batteryTemp = 25) => ({
-  vehicleId,
-  soc: 50,
-  kwhDeliveredDc,
-  batteryTemp,
-  timestamp,
-});
-
-/** Ingests through the API, as devices do; every reading must be stored (none a duplicate). */
-async function ingest(readings: object[]): Promise<void> {
-  const res = await request(t.server).post('/v1/telemetry').send(readings).expect(201);
-  expect(res.body).toEqual({ accepted: readings.length, duplicates: 0 });
-}
-
-async function link(vehicleId: string, meterId: string): Promise<void> {
-  await request(t.server).post('/v1/links').send({ vehicleId, meterId }).expect(201);
-}
-
-async function performance(vehicleId: string): Promise<Performance> {
+async function performance(vehicleId: string): Promise<VehiclePerformance> {
   const res = await request(t.server).get(`/v1/analytics/performance/${vehicleId}`).expect(200);
-  return res.body as Performance;
+  return res.body as VehiclePerformance;
 }
 
 describe('GET /v1/analytics/performance/:vehicleId', () => {
   it('sums exactly the readings in [now − 24 h, now): start included, end excluded, outside left out', async () => {
     const vehicleId = uniqueId('veh');
     const meterId = uniqueId('met');
-    await link(vehicleId, meterId);
+    await link(t, vehicleId, meterId);
     const from = FROM.getTime();
     const to = NOW.getTime();
-    await ingest([
+    await ingest(t, [
       // In the window. Decimals whose float sums are inexact: 0.1 + 0.2 + 0.7 is 0.9999999999999999 in floats.
       meterReading(meterId, '2026-03-14T14:00:00+02:00', 0.1), // exactly `from`, written with an offset
       meterReading(meterId, at(from + 6 * HOUR), 0.2),
@@ -110,8 +76,8 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
   it('adds 0.1 + 0.2 to exactly 0.3 (energy is NUMERIC), and numbers reach JSON as numbers', async () => {
     const vehicleId = uniqueId('veh');
     const meterId = uniqueId('met');
-    await link(vehicleId, meterId);
-    await ingest([
+    await link(t, vehicleId, meterId);
+    await ingest(t, [
       meterReading(meterId, at(NOW.getTime() - 2 * HOUR), 0.1),
       meterReading(meterId, at(NOW.getTime() - HOUR), 0.2),
       ...Array.from({ length: 10 }, (_, i) => vehicleReading(vehicleId, at(NOW.getTime() - (i + 1) * 60_000), 0.03)),
@@ -125,7 +91,7 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
     expect(res.text).toContain('"acKwh":0.3');
     expect(res.text).toContain('"dcKwh":0.3');
     expect(res.text).toContain('"meterReadings":2');
-    const body = res.body as Performance;
+    const body = res.body as VehiclePerformance;
     for (const key of ['acKwh', 'dcKwh', 'efficiency', 'avgBatteryTemp', 'meterReadings', 'vehicleReadings'] as const) {
       expect(typeof body[key]).toBe('number');
     }
@@ -134,10 +100,16 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
   it('sums a full day of minute readings exactly (1,440 × 0.01 kWh AC, 1,440 × 0.009 kWh DC)', async () => {
     const vehicleId = uniqueId('veh');
     const meterId = uniqueId('met');
-    await link(vehicleId, meterId);
+    await link(t, vehicleId, meterId);
     const minutes = Array.from({ length: 1440 }, (_, i) => at(FROM.getTime() + i * 60_000));
-    await ingest(minutes.map((ts) => meterReading(meterId, ts, 0.01)));
-    await ingest(minutes.map((ts, i) => vehicleReading(vehicleId, ts, 0.009, i % 2 === 0 ? 20 : 30)));
+    await ingest(
+      t,
+      minutes.map((ts) => meterReading(meterId, ts, 0.01)),
+    );
+    await ingest(
+      t,
+      minutes.map((ts, i) => vehicleReading(vehicleId, ts, 0.009, i % 2 === 0 ? 20 : 30)),
+    );
     expect(minutes.reduce((sum) => sum + 0.01, 0)).not.toBe(14.4); // floats drift
 
     const body = await performance(vehicleId);
@@ -157,10 +129,10 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
     const meterId = uniqueId('met');
     const otherVehicle = uniqueId('veh');
     const otherMeter = uniqueId('met');
-    await link(vehicleId, meterId);
-    await link(otherVehicle, otherMeter);
+    await link(t, vehicleId, meterId);
+    await link(t, otherVehicle, otherMeter);
     const ts = at(NOW.getTime() - 3 * HOUR);
-    await ingest([
+    await ingest(t, [
       meterReading(meterId, ts, 2),
       meterReading(otherMeter, ts, 7),
       meterReading(`${meterId}0`, ts, 11), // an id that starts like ours
@@ -185,9 +157,9 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
     const vehicleId = uniqueId('veh');
     const firstMeter = uniqueId('met');
     const secondMeter = uniqueId('met');
-    await link(vehicleId, firstMeter);
+    await link(t, vehicleId, firstMeter);
     const ts = at(NOW.getTime() - 5 * HOUR);
-    await ingest([
+    await ingest(t, [
       meterReading(firstMeter, ts, 2),
       meterReading(secondMeter, ts, 3),
       vehicleReading(vehicleId, ts, 1.5),
@@ -209,10 +181,10 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
     const meterId = uniqueId('depot');
     const first = uniqueId('veh');
     const second = uniqueId('veh');
-    await link(first, meterId);
-    await link(second, meterId);
+    await link(t, first, meterId);
+    await link(t, second, meterId);
     const ts = at(NOW.getTime() - 2 * HOUR);
-    await ingest([
+    await ingest(t, [
       meterReading(meterId, ts, 2.5),
       meterReading(meterId, at(NOW.getTime() - HOUR), 1.5),
       vehicleReading(first, ts, 1, 20),
@@ -242,9 +214,12 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
   it('answers zeros and nulls for a linked vehicle without readings in the window', async () => {
     const vehicleId = uniqueId('veh');
     const meterId = uniqueId('met');
-    await link(vehicleId, meterId);
+    await link(t, vehicleId, meterId);
     // Readings only outside the window.
-    await ingest([meterReading(meterId, at(FROM.getTime() - 1), 5), vehicleReading(vehicleId, at(NOW.getTime()), 5)]);
+    await ingest(t, [
+      meterReading(meterId, at(FROM.getTime() - 1), 5),
+      vehicleReading(vehicleId, at(NOW.getTime()), 5),
+    ]);
 
     const res = await request(t.server).get(`/v1/analytics/performance/${vehicleId}`).expect(200);
 
@@ -265,8 +240,8 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
   it('answers a null efficiency when the meter recorded 0 kWh AC', async () => {
     const vehicleId = uniqueId('veh');
     const meterId = uniqueId('met');
-    await link(vehicleId, meterId);
-    await ingest([
+    await link(t, vehicleId, meterId);
+    await ingest(t, [
       meterReading(meterId, at(NOW.getTime() - 2 * HOUR), 0),
       meterReading(meterId, at(NOW.getTime() - HOUR), 0),
       vehicleReading(vehicleId, at(NOW.getTime() - HOUR), 1.2, 31),
@@ -285,8 +260,8 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
   it('answers efficiency 0 (dcKwh / acKwh) when the meter drew AC but the vehicle reported nothing', async () => {
     const vehicleId = uniqueId('veh');
     const meterId = uniqueId('met');
-    await link(vehicleId, meterId);
-    await ingest([meterReading(meterId, at(NOW.getTime() - HOUR), 3.5)]);
+    await link(t, vehicleId, meterId);
+    await ingest(t, [meterReading(meterId, at(NOW.getTime() - HOUR), 3.5)]);
 
     expect(await performance(vehicleId)).toMatchObject({
       acKwh: 3.5,
@@ -301,8 +276,8 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
   it('moves the window with the clock: the reading at the old `to` becomes the new `from`', async () => {
     const vehicleId = uniqueId('veh');
     const meterId = uniqueId('met');
-    await link(vehicleId, meterId);
-    await ingest([
+    await link(t, vehicleId, meterId);
+    await ingest(t, [
       meterReading(meterId, at(NOW.getTime() - HOUR), 1), // in today's window only
       meterReading(meterId, at(NOW.getTime()), 2), // excluded now, `from` of tomorrow's window
       meterReading(meterId, at(NOW.getTime() + 4 * 60_000), 4), // in tomorrow's window only
@@ -325,7 +300,7 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
     t.clock.set(now);
     const vehicleId = uniqueId('veh');
     const meterId = uniqueId('met');
-    await link(vehicleId, meterId);
+    await link(t, vehicleId, meterId);
     await insertMeterHistory(t.db, [
       aMeterRow({ meterId, ts: '2025-05-31T06:00:00Z', kwhConsumedAc: '0.1' }),
       aMeterRow({ meterId, ts: '2025-06-01T05:59:59.999999Z', kwhConsumedAc: '0.2' }),
@@ -347,7 +322,7 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
 
   it('answers 404 in the error shape for a vehicle without a link, even one with readings', async () => {
     const vehicleId = uniqueId('unlinked');
-    await ingest([vehicleReading(vehicleId, at(NOW.getTime() - HOUR), 2)]);
+    await ingest(t, [vehicleReading(vehicleId, at(NOW.getTime() - HOUR), 2)]);
 
     const res = await request(t.server).get(`/v1/analytics/performance/${vehicleId}`).expect(404);
 

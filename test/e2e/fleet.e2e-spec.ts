@@ -2,18 +2,11 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { FLEET_PERFORMANCE } from '../../src/analytics/fleet.sql.ts';
 import { validateEnv } from '../../src/config/env.schema.ts';
+import type { FleetReport } from '../../src/analytics/dto/fleet.dto.ts';
+import { meterReading, vehicleReading } from '../builders/readings.builder.ts';
 import { createTestApp, type TestApp } from '../setup/test-app.ts';
-
-/** The service's one error shape: `{ statusCode, error, message, details? }`, statusCode = the HTTP status. */
-function expectErrorBody(res: { status: number; body: unknown }, status: number): void {
-  expect(res.status).toBe(status);
-  expect(res.body).toEqual(
-    expect.objectContaining({ statusCode: status, error: expect.any(String), message: expect.any(String) }),
-  );
-  expect(
-    Object.keys(res.body as object).every((key) => ['statusCode', 'error', 'message', 'details'].includes(key)),
-  ).toBe(true);
-}
+import { ingest, link, postTelemetry } from '../support/api.ts';
+import { expectErrorBody } from '../support/http.ts';
 
 /**
  * GET /v1/analytics/fleet: every linked vehicle over whole UTC hours, from the hourly roll-ups that
@@ -22,53 +15,6 @@ function expectErrorBody(res: { status: number; body: unknown }, status: number)
 
 /** The pinned "now", on the hour: the default window is [NOW − 24 h, NOW). */
 const NOW = new Date('2026-03-15T12:00:00.000Z');
-
-interface FleetVehicle {
-  vehicleId: string;
-  meterId: string;
-  acKwh: number;
-  dcKwh: number;
-  efficiency: number | null;
-  avgBatteryTemp: number | null;
-  meterReadings: number;
-  vehicleReadings: number;
-  belowThreshold: boolean;
-}
-
-interface FleetReport {
-  from: string;
-  to: string;
-  threshold: number;
-  total: number;
-  totalBelowThreshold: number;
-  limit: number;
-  offset: number;
-  nextOffset: number | null;
-  items: FleetVehicle[];
-}
-
-const meterReading = (meterId: string, timestamp: string, kwhConsumedAc: number) => ({
-  meterId,
-  kwhConsumedAc,
-  voltage: 230,
-  timestamp,
-});
-const vehicleReading = (vehicleId: string, timestamp: string, kwhDeliveredDc: number, batteryTemp = 25) => ({
-  vehicleId,
-  soc: 50,
-  kwhDeliveredDc,
-  batteryTemp,
-  timestamp,
-});
-
-async function ingest(t: TestApp, readings: object[]): Promise<{ accepted: number; duplicates: number }> {
-  const res = await request(t.server).post('/v1/telemetry').send(readings).expect(201);
-  return res.body as { accepted: number; duplicates: number };
-}
-
-async function link(t: TestApp, vehicleId: string, meterId: string): Promise<void> {
-  await request(t.server).post('/v1/links').send({ vehicleId, meterId }).expect(201);
-}
 
 async function fleet(t: TestApp, query: Record<string, string | number> = {}): Promise<FleetReport> {
   const res = await request(t.server).get('/v1/analytics/fleet').query(query).expect(200);
@@ -93,7 +39,7 @@ async function seedFleet(t: TestApp): Promise<void> {
     ['fl-i', 'm-depot'],
   ];
   for (const [vehicleId, meterId] of pairs) await link(t, vehicleId, meterId);
-  const ack = await ingest(t, [
+  await ingest(t, [
     meterReading('m-a', '2026-03-14T12:00:00Z', 0.4), // the window's first instant
     meterReading('m-a', '2026-03-15T11:59:59.999999Z', 0.6), // its last
     vehicleReading('fl-a', '2026-03-14T18:00:00Z', 0.5, 20),
@@ -116,7 +62,6 @@ async function seedFleet(t: TestApp): Promise<void> {
     meterReading('m-x', '2026-03-15T09:00:00Z', 1),
     vehicleReading('fl-x', '2026-03-15T09:00:00Z', 0.1, 40),
   ]);
-  expect(ack).toEqual({ accepted: 21, duplicates: 0 });
 }
 
 const EXPECTED_ORDER = ['fl-e', 'fl-i', 'fl-a', 'fl-g', 'fl-c', 'fl-h', 'fl-b', 'fl-d', 'fl-f'];
@@ -308,7 +253,7 @@ describe('GET /v1/analytics/fleet', () => {
 
   it('counts the current hour up to now: the default window ends at the end of the current hour', async () => {
     t.clock.set('2026-03-15T12:20:00Z');
-    await ingest(t, [
+    await postTelemetry(t, [
       meterReading('m-f', '2026-03-15T12:10:00Z', 2),
       vehicleReading('fl-f', '2026-03-15T12:10:00Z', 1.8),
     ]);
@@ -331,12 +276,12 @@ describe('GET /v1/analytics/fleet', () => {
     const window = { from: '2026-03-14T12:00:00Z', to: '2026-03-15T12:00:00Z' };
     const before = (await fleet(t, window)).items.find((item) => item.vehicleId === 'fl-g')!;
 
-    expect(await ingest(t, [meterReading('m-g', '2026-03-14T15:45:00Z', 0.25)])).toEqual({
+    expect(await postTelemetry(t, [meterReading('m-g', '2026-03-14T15:45:00Z', 0.25)])).toEqual({
       accepted: 1,
       duplicates: 0,
     });
     expect(
-      await ingest(t, [
+      await postTelemetry(t, [
         meterReading('m-g', '2026-03-14T15:45:00Z', 0.25),
         meterReading('m-g', '2026-03-15T05:00:00Z', 0.5),
       ]),
@@ -359,7 +304,7 @@ describe('GET /v1/analytics/fleet', () => {
 
   it('follows a link that is re-pointed to another meter', async () => {
     await link(t, 'fl-j', 'm-j1');
-    await ingest(t, [
+    await postTelemetry(t, [
       meterReading('m-j1', '2026-03-15T10:00:00Z', 1),
       meterReading('m-j2', '2026-03-15T10:00:00Z', 2),
       vehicleReading('fl-j', '2026-03-15T10:00:00Z', 0.9),

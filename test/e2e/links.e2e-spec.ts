@@ -1,17 +1,6 @@
 import request from 'supertest';
+import type { LinkPage, LinkView } from '../../src/links/dto/link.dto.ts';
 import { createTestApp, type TestApp } from '../setup/test-app.ts';
-
-interface LinkBody {
-  vehicleId: string;
-  meterId: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-interface PageBody {
-  items: LinkBody[];
-  nextCursor: string | null;
-}
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -47,7 +36,7 @@ describe('links', () => {
         createdAt: expect.stringMatching(ISO_UTC),
         updatedAt: expect.stringMatching(ISO_UTC),
       });
-      const body = res.body as LinkBody;
+      const body = res.body as LinkView;
       expect(body.updatedAt).toBe(body.createdAt);
       const rows = await storedLinks(vehicleId);
       expect(rows).toHaveLength(1);
@@ -65,10 +54,10 @@ describe('links', () => {
 
       const res = await request(t.server).post('/v1/links').send({ vehicleId, meterId: secondMeter }).expect(200);
 
-      const body = res.body as LinkBody;
+      const body = res.body as LinkView;
       expect(body.vehicleId).toBe(vehicleId);
       expect(body.meterId).toBe(secondMeter);
-      expect(body.createdAt).toBe((first.body as LinkBody).createdAt);
+      expect(body.createdAt).toBe((first.body as LinkView).createdAt);
       expect(Date.parse(body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(body.createdAt));
       const rows = await storedLinks(vehicleId);
       expect(rows).toHaveLength(1);
@@ -101,7 +90,7 @@ describe('links', () => {
       expect(await t.db.count('fleet_links', 'meter_id = $1', [meterId])).toBe(3);
       for (const vehicleId of vehicles) {
         const res = await request(t.server).get(`/v1/links/${vehicleId}`).expect(200);
-        expect((res.body as LinkBody).meterId).toBe(meterId);
+        expect((res.body as LinkView).meterId).toBe(meterId);
       }
     });
 
@@ -113,7 +102,7 @@ describe('links', () => {
       await request(t.server).post('/v1/links').send({ vehicleId, meterId }).expect(201);
 
       const res = await request(t.server).get(`/v1/links/${vehicleId}`).expect(200);
-      expect((res.body as LinkBody).meterId).toBe(meterId);
+      expect((res.body as LinkView).meterId).toBe(meterId);
     });
 
     it('treats ids as case-sensitive', async () => {
@@ -124,11 +113,11 @@ describe('links', () => {
         .send({ vehicleId: base.toUpperCase(), meterId: 'met-upper' })
         .expect(201);
 
-      expect(((await request(t.server).get(`/v1/links/${base}`).expect(200)).body as LinkBody).meterId).toBe(
+      expect(((await request(t.server).get(`/v1/links/${base}`).expect(200)).body as LinkView).meterId).toBe(
         'met-lower',
       );
       expect(
-        ((await request(t.server).get(`/v1/links/${base.toUpperCase()}`).expect(200)).body as LinkBody).meterId,
+        ((await request(t.server).get(`/v1/links/${base.toUpperCase()}`).expect(200)).body as LinkView).meterId,
       ).toBe('met-upper');
     });
 
@@ -202,14 +191,14 @@ describe('GET /v1/links (keyset pagination)', () => {
     await t.close();
   });
 
-  async function walk(limit: number): Promise<{ pages: PageBody[]; ids: string[] }> {
-    const pages: PageBody[] = [];
+  async function walk(limit: number): Promise<{ pages: LinkPage[]; ids: string[] }> {
+    const pages: LinkPage[] = [];
     let after: string | null = null;
     do {
       const query: Record<string, string | number> = { limit };
       if (after !== null) query.after = after;
       const res = await request(t.server).get('/v1/links').query(query).expect(200);
-      const page = res.body as PageBody;
+      const page = res.body as LinkPage;
       pages.push(page);
       after = page.nextCursor;
       if (pages.length > 1000) throw new Error('pagination does not terminate');
@@ -269,12 +258,12 @@ describe('GET /v1/links (keyset pagination)', () => {
 
   it('starts strictly after the cursor, which need not be a stored vehicle id', async () => {
     const res = await request(t.server).get('/v1/links').query({ after: 'page-veh-22', limit: 10 }).expect(200);
-    expect((res.body as PageBody).items.map((item) => item.vehicleId)).toEqual(['page-veh-23', 'page-veh-24']);
-    expect((res.body as PageBody).nextCursor).toBeNull();
+    expect((res.body as LinkPage).items.map((item) => item.vehicleId)).toEqual(['page-veh-23', 'page-veh-24']);
+    expect((res.body as LinkPage).nextCursor).toBeNull();
 
     const between = await request(t.server).get('/v1/links').query({ after: 'page-veh-05x', limit: 2 }).expect(200);
-    expect((between.body as PageBody).items.map((item) => item.vehicleId)).toEqual(['page-veh-06', 'page-veh-07']);
-    expect((between.body as PageBody).nextCursor).toBe('page-veh-07');
+    expect((between.body as LinkPage).items.map((item) => item.vehicleId)).toEqual(['page-veh-06', 'page-veh-07']);
+    expect((between.body as LinkPage).nextCursor).toBe('page-veh-07');
   });
 
   it('keeps every link exactly once across pages for ids mixing case and punctuation', async () => {
@@ -302,23 +291,23 @@ describe('GET /v1/links (keyset pagination)', () => {
     expect(total).toBeGreaterThan(100);
 
     const byDefault = await request(t.server).get('/v1/links').expect(200);
-    expect((byDefault.body as PageBody).items).toHaveLength(100);
-    expect((byDefault.body as PageBody).nextCursor).toBe((byDefault.body as PageBody).items[99]!.vehicleId);
+    expect((byDefault.body as LinkPage).items).toHaveLength(100);
+    expect((byDefault.body as LinkPage).nextCursor).toBe((byDefault.body as LinkPage).items[99]!.vehicleId);
 
     const all = await request(t.server).get('/v1/links').query({ limit: 1000 }).expect(200);
-    expect((all.body as PageBody).items.map((item) => item.vehicleId)).toEqual(await dbOrder());
-    expect((all.body as PageBody).nextCursor).toBeNull();
+    expect((all.body as LinkPage).items.map((item) => item.vehicleId)).toEqual(await dbOrder());
+    expect((all.body as LinkPage).nextCursor).toBeNull();
   });
 
   it('returns one link with limit=1 and a cursor to the next', async () => {
     const [first, second] = await dbOrder();
 
     const res = await request(t.server).get('/v1/links').query({ limit: 1 }).expect(200);
-    expect((res.body as PageBody).items.map((item) => item.vehicleId)).toEqual([first]);
-    expect((res.body as PageBody).nextCursor).toBe(first);
+    expect((res.body as LinkPage).items.map((item) => item.vehicleId)).toEqual([first]);
+    expect((res.body as LinkPage).nextCursor).toBe(first);
 
     const next = await request(t.server).get('/v1/links').query({ limit: 1, after: first }).expect(200);
-    expect((next.body as PageBody).items.map((item) => item.vehicleId)).toEqual([second]);
+    expect((next.body as LinkPage).items.map((item) => item.vehicleId)).toEqual([second]);
   });
 
   it.each([['0'], ['1001'], ['-1'], ['1.5'], ['abc'], [''], ['10abc']])(

@@ -1,17 +1,10 @@
 import request from 'supertest';
 import { hashApiKey } from '../../src/auth/api-keys.ts';
+import type { LivePage } from '../../src/live/dto/live.dto.ts';
+import { meterReading as meterReadingOf, vehicleReading as vehicleReadingOf } from '../builders/readings.builder.ts';
 import { createTestApp, type TestApp } from '../setup/test-app.ts';
-
-/** The service's one error shape: `{ statusCode, error, message, details? }`, statusCode = the HTTP status. */
-function expectErrorBody(res: { status: number; body: unknown }, status: number): void {
-  expect(res.status).toBe(status);
-  expect(res.body).toEqual(
-    expect.objectContaining({ statusCode: status, error: expect.any(String), message: expect.any(String) }),
-  );
-  expect(
-    Object.keys(res.body as object).every((key) => ['statusCode', 'error', 'message', 'details'].includes(key)),
-  ).toBe(true);
-}
+import { ingest } from '../support/api.ts';
+import { expectErrorBody } from '../support/http.ts';
 
 /** The pinned "now"; partitions exist for 7 days either side of it. */
 const NOW = new Date('2026-03-15T12:00:00.000Z');
@@ -21,35 +14,14 @@ const ago = (minutes: number): string => new Date(NOW.getTime() - minutes * MINU
 let seq = 0;
 const uniqueId = (kind: string): string => `live-${kind}-${++seq}`;
 
-const meterReading = (meterId: string, timestamp: string, kwhConsumedAc = 1.25, voltage = 231.5) => ({
-  meterId,
-  kwhConsumedAc,
-  voltage,
-  timestamp,
-});
-const vehicleReading = (
-  vehicleId: string,
-  timestamp: string,
-  kwhDeliveredDc = 1.1,
-  soc = 42.5,
-  batteryTemp = 27.5,
-) => ({
-  vehicleId,
-  soc,
-  kwhDeliveredDc,
-  batteryTemp,
-  timestamp,
-});
+/** This file's readings: 1.25 kWh at 231.5 V for meters, 1.1 kWh at 42.5 % and 27.5 °C for vehicles, unless given. */
+const meterReading = (meterId: string, timestamp: string, kwhConsumedAc = 1.25, voltage = 231.5) =>
+  meterReadingOf(meterId, timestamp, kwhConsumedAc, voltage);
+const vehicleReading = (vehicleId: string, timestamp: string, kwhDeliveredDc = 1.1, soc = 42.5, batteryTemp = 27.5) =>
+  vehicleReadingOf(vehicleId, timestamp, kwhDeliveredDc, batteryTemp, soc);
 
-async function ingest(t: TestApp, readings: object[]): Promise<void> {
-  const res = await request(t.server).post('/v1/telemetry').send(readings).expect(201);
-  expect(res.body).toEqual({ accepted: readings.length, duplicates: 0 });
-}
-
-interface Page {
-  items: Array<Record<string, unknown>>;
-  nextCursor: string | null;
-}
+/** A page of either list; items are read field by field (meters and vehicles alike). */
+type Page = LivePage<Record<string, unknown>>;
 
 describe('GET /v1/meters/:meterId/live and /v1/vehicles/:vehicleId/live', () => {
   let t: TestApp;

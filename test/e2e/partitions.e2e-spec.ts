@@ -8,7 +8,9 @@ import {
   partitionName,
   rowsByPartition,
 } from '../builders/history.builder.ts';
+import { meterReading as meterReadingOf, vehicleReading as vehicleReadingOf } from '../builders/readings.builder.ts';
 import { createTestApp, type TestApp } from '../setup/test-app.ts';
+import { ingest } from '../support/api.ts';
 
 type Table = 'meter_telemetry' | 'vehicle_telemetry';
 const TABLES: Table[] = ['meter_telemetry', 'vehicle_telemetry'];
@@ -20,24 +22,10 @@ function partitionsAround(table: Table, now: Date, first: number, last: number):
   return names;
 }
 
-const meterReading = (meterId: string, timestamp: string, kwhConsumedAc = 1.25) => ({
-  meterId,
-  kwhConsumedAc,
-  voltage: 231.5,
-  timestamp,
-});
-const vehicleReading = (vehicleId: string, timestamp: string) => ({
-  vehicleId,
-  soc: 42,
-  kwhDeliveredDc: 1.1,
-  batteryTemp: 27.5,
-  timestamp,
-});
-
-async function ingest(t: TestApp, readings: object[]): Promise<void> {
-  const res = await request(t.server).post('/v1/telemetry').send(readings).expect(201);
-  expect(res.body).toEqual({ accepted: readings.length, duplicates: 0 });
-}
+/** This file's readings: meters at 231.5 V (1.25 kWh unless given); vehicles at 42 %, 1.1 kWh and 27.5 °C. */
+const meterReading = (meterId: string, timestamp: string, kwhConsumedAc = 1.25) =>
+  meterReadingOf(meterId, timestamp, kwhConsumedAc, 231.5);
+const vehicleReading = (vehicleId: string, timestamp: string) => vehicleReadingOf(vehicleId, timestamp, 1.1, 27.5, 42);
 
 describe('partition upkeep (no retention)', () => {
   const NOW = new Date('2026-03-15T12:00:00.000Z');

@@ -1,11 +1,12 @@
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { HourlyRollups1795713961996 } from '../../migrations/1795713961996-hourly-rollups.ts';
 import { PartitionMaintainer } from '../../src/database/partition-maintainer.ts';
 import { STORE_READINGS } from '../../src/telemetry/telemetry.sql.ts';
 import { aMeterRow, aVehicleRow, insertMeterHistory, insertVehicleHistory } from '../builders/history.builder.ts';
+import { meterReading, vehicleReading } from '../builders/readings.builder.ts';
 import { createTestApp, type TestApp } from '../setup/test-app.ts';
 import type { TestDb } from '../setup/test-db.ts';
+import { postTelemetry } from '../support/api.ts';
 
 /**
  * The hourly roll-ups (meter_hourly, vehicle_hourly) must always equal the raw sums of their hour:
@@ -80,27 +81,8 @@ async function vehicleHours(db: TestDb, vehicleId: string): Promise<Array<MeterH
   );
 }
 
-const meterReading = (meterId: string, timestamp: string, kwhConsumedAc: number) => ({
-  meterId,
-  kwhConsumedAc,
-  voltage: 230,
-  timestamp,
-});
-const vehicleReading = (vehicleId: string, timestamp: string, kwhDeliveredDc: number, batteryTemp = 25) => ({
-  vehicleId,
-  soc: 50,
-  kwhDeliveredDc,
-  batteryTemp,
-  timestamp,
-});
-
 let seq = 0;
 const uniqueId = (kind: string): string => `ru-${kind}-${++seq}`;
-
-async function ingest(t: TestApp, body: object | object[]): Promise<{ accepted: number; duplicates: number }> {
-  const res = await request(t.server).post('/v1/telemetry').send(body).expect(201);
-  return res.body as { accepted: number; duplicates: number };
-}
 
 describe('hourly roll-ups kept by the writer', () => {
   let t: TestApp;
@@ -118,8 +100,8 @@ describe('hourly roll-ups kept by the writer', () => {
     const meterId = uniqueId('met');
     const vehicleId = uniqueId('veh');
 
-    await ingest(t, meterReading(meterId, '2026-03-15T10:17:00Z', 0.125));
-    await ingest(t, vehicleReading(vehicleId, '2026-03-15T10:17:00Z', 0.1, 21.5));
+    await postTelemetry(t, meterReading(meterId, '2026-03-15T10:17:00Z', 0.125));
+    await postTelemetry(t, vehicleReading(vehicleId, '2026-03-15T10:17:00Z', 0.1, 21.5));
 
     expect(await meterHours(t.db, meterId)).toEqual([{ hour: '2026-03-15T10:00Z', kwh: '0.125', readings: 1 }]);
     expect(await vehicleHours(t.db, vehicleId)).toEqual([
@@ -132,7 +114,7 @@ describe('hourly roll-ups kept by the writer', () => {
     const vehicleId = uniqueId('veh');
 
     expect(
-      await ingest(t, [
+      await postTelemetry(t, [
         meterReading(meterId, '2026-03-15T09:00:00Z', 0.1), // the hour's first instant
         meterReading(meterId, '2026-03-15T09:59:59.999999Z', 0.2), // its last
         meterReading(meterId, '2026-03-15T10:00:00Z', 0.4), // the next hour
@@ -160,7 +142,9 @@ describe('hourly roll-ups kept by the writer', () => {
       vehicleReading(vehicleId, '2026-03-15T08:05:00Z', 1.25, 30),
     ];
 
-    expect(await ingest(t, [...twice, ...twice, meterReading(meterId, '2026-03-15T08:05:00.000Z', 1.5)])).toEqual({
+    expect(
+      await postTelemetry(t, [...twice, ...twice, meterReading(meterId, '2026-03-15T08:05:00.000Z', 1.5)]),
+    ).toEqual({
       accepted: 2,
       duplicates: 3,
     });
@@ -173,13 +157,13 @@ describe('hourly roll-ups kept by the writer', () => {
 
   it('counts a reading sent again in a later request once, even with other values (the first one stored wins)', async () => {
     const meterId = uniqueId('met');
-    await ingest(t, [
+    await postTelemetry(t, [
       meterReading(meterId, '2026-03-15T07:01:00Z', 2),
       meterReading(meterId, '2026-03-15T07:02:00Z', 3),
     ]);
 
     expect(
-      await ingest(t, [
+      await postTelemetry(t, [
         meterReading(meterId, '2026-03-15T07:01:00Z', 2), // the same reading again
         meterReading(meterId, '2026-03-15T08:02:00+01:00', 99), // the same instant, other values
         meterReading(meterId, '2026-03-15T07:03:00Z', 4), // new
@@ -191,14 +175,14 @@ describe('hourly roll-ups kept by the writer', () => {
 
   it('puts a late reading into its own earlier hour, leaving the later hours as they were', async () => {
     const vehicleId = uniqueId('veh');
-    await ingest(t, [
+    await postTelemetry(t, [
       vehicleReading(vehicleId, '2026-03-15T11:30:00Z', 1, 30),
       vehicleReading(vehicleId, '2026-03-15T11:31:00Z', 1, 30),
     ]);
 
-    await ingest(t, vehicleReading(vehicleId, '2026-03-15T06:59:00Z', 0.5, 10)); // hours late
-    await ingest(t, vehicleReading(vehicleId, '2026-03-12T23:00:00Z', 0.25, 12)); // days late
-    await ingest(t, vehicleReading(vehicleId, '2026-03-15T06:00:00Z', 0.5, 14)); // the same late hour again
+    await postTelemetry(t, vehicleReading(vehicleId, '2026-03-15T06:59:00Z', 0.5, 10)); // hours late
+    await postTelemetry(t, vehicleReading(vehicleId, '2026-03-12T23:00:00Z', 0.25, 12)); // days late
+    await postTelemetry(t, vehicleReading(vehicleId, '2026-03-15T06:00:00Z', 0.5, 14)); // the same late hour again
 
     expect(await vehicleHours(t.db, vehicleId)).toEqual([
       { hour: '2026-03-12T23:00Z', kwh: '0.25', temp: 12, readings: 1 },
@@ -210,7 +194,7 @@ describe('hourly roll-ups kept by the writer', () => {
   it('puts a reading older than every partition (default partition) into its hour too', async () => {
     const meterId = uniqueId('met');
 
-    await ingest(t, meterReading(meterId, '2025-12-31T23:59:59Z', 0.3));
+    await postTelemetry(t, meterReading(meterId, '2025-12-31T23:59:59Z', 0.3));
 
     expect(await t.db.count('meter_telemetry_default', 'meter_id = $1', [meterId])).toBe(1);
     expect(await meterHours(t.db, meterId)).toEqual([{ hour: '2025-12-31T23:00Z', kwh: '0.3', readings: 1 }]);
@@ -229,7 +213,7 @@ describe('hourly roll-ups kept by the writer', () => {
       }
     }
 
-    expect(await ingest(t, readings)).toEqual({ accepted: 5000, duplicates: 0 });
+    expect(await postTelemetry(t, readings)).toEqual({ accepted: 5000, duplicates: 0 });
 
     const [first] = devices;
     expect(await meterHours(t.db, first!.meter)).toEqual([
@@ -256,7 +240,7 @@ describe('hourly roll-ups kept by the writer', () => {
     );
     const sent = requests.reduce((n, body) => n + body.length, 0);
 
-    const acks = await Promise.all(requests.map((body) => ingest(t, body)));
+    const acks = await Promise.all(requests.map((body) => postTelemetry(t, body)));
 
     const accepted = acks.reduce((n, ack) => n + ack.accepted, 0);
     const duplicates = acks.reduce((n, ack) => n + ack.duplicates, 0);
@@ -299,7 +283,7 @@ describe('hourly roll-ups under many small concurrent flushes', () => {
       return r % 2 === 0 ? body : body.reverse();
     });
 
-    const acks = await Promise.all(requests.map((body) => ingest(t, body)));
+    const acks = await Promise.all(requests.map((body) => postTelemetry(t, body)));
 
     expect(acks.reduce((n, ack) => n + ack.accepted, 0)).toBe(pool.length);
     const { meterHours: hours } = await expectRollupsMatchRaw(t.db);
@@ -369,7 +353,7 @@ describe('the hourly-rollups migration', () => {
       aVehicleRow({ vehicleId: 'bf-veh', ts: '2026-03-14T22:15:00Z', kwhDeliveredDc: '0.25', batteryTemp: 20 }),
       aVehicleRow({ vehicleId: 'bf-veh', ts: '2026-03-14T22:16:00Z', kwhDeliveredDc: '0.05', batteryTemp: 22.5 }),
     ]);
-    await ingest(t, meterReading('bf-met', '2026-03-15T11:00:00Z', 1)); // through the writer: rolled up
+    await postTelemetry(t, meterReading('bf-met', '2026-03-15T11:00:00Z', 1)); // through the writer: rolled up
     expect(await meterHours(t.db, 'bf-met')).toEqual([{ hour: '2026-03-15T11:00Z', kwh: '1', readings: 1 }]);
 
     const migration = new HourlyRollups1795713961996();
@@ -393,7 +377,7 @@ describe('the hourly-rollups migration', () => {
     ]);
     expect(await expectRollupsMatchRaw(t.db)).toEqual({ meterHours: 4, vehicleHours: 1 });
     // And the writer keeps adding to the backfilled rows.
-    await ingest(t, meterReading('bf-met', '2026-03-14T23:30:00Z', 0.5));
+    await postTelemetry(t, meterReading('bf-met', '2026-03-14T23:30:00Z', 0.5));
     expect((await meterHours(t.db, 'bf-met'))[2]).toEqual({ hour: '2026-03-14T23:00Z', kwh: '0.9', readings: 2 });
     await expectRollupsMatchRaw(t.db);
   });
@@ -410,7 +394,7 @@ describe('hourly roll-ups with RETENTION_DAYS=3', () => {
   });
 
   it("deletes the roll-ups of the dropped days with them, and keeps the cutoff day's", async () => {
-    await ingest(t, [
+    await postTelemetry(t, [
       meterReading('ret-met', '2026-03-10T08:00:00Z', 1), // expires
       meterReading('ret-met', '2026-03-11T23:59:59.999999Z', 2), // the last instant before the cutoff day: expires
       meterReading('ret-met', '2026-03-12T00:00:00Z', 4), // the cutoff day's first instant: kept

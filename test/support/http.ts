@@ -47,8 +47,12 @@ export function postJson(url: string, text: string, headers: Record<string, stri
   return send(url, { method: 'POST', body: text, headers: { 'content-type': 'application/json', ...headers } });
 }
 
-/** The one error shape of the service: `{ statusCode, error, message, details? }`, statusCode = the HTTP status. */
+/**
+ * The one error shape of the service: `{ statusCode, error, message, details? }`, statusCode = the HTTP status
+ * (and = `status` when given). Takes a Supertest response (`body`) or an HttpResult (`json`).
+ */
 export function expectErrorBody(result: { status: number; json?: unknown; body?: unknown }, status?: number): void {
+  if (status !== undefined) expect(result.status).toBe(status);
   const body = result.json ?? result.body;
   expect(body).toEqual(
     expect.objectContaining({
@@ -59,7 +63,6 @@ export function expectErrorBody(result: { status: number; json?: unknown; body?:
   );
   const keys = Object.keys(body as object);
   expect(keys.every((key) => ['statusCode', 'error', 'message', 'details'].includes(key))).toBe(true);
-  if (status !== undefined) expect(result.status).toBe(status);
 }
 
 /**
