@@ -5,6 +5,7 @@ import { RequestValidationError, toFieldProblems } from '../common/errors/reques
 import type { FieldProblem } from '../common/errors/error-body.ts';
 import { Clock } from '../common/time/clock.ts';
 import { parseInstant } from '../common/time/instant.ts';
+import { validatedInstant } from '../common/validation/decorators.ts';
 import { VALIDATION_OPTIONS } from '../common/validation/validation-options.ts';
 import { AppConfig } from '../config/app-config.ts';
 import { Metrics } from '../observability/metrics.ts';
@@ -95,7 +96,7 @@ function toReading(
   const errors = validateSync(dto, VALIDATION_OPTIONS);
   if (errors.length > 0) return toFieldProblems(errors, prefix);
 
-  const instant = parseInstant(dto.timestamp)!;
+  const instant = validatedInstant(dto, 'timestamp') ?? parseInstant(dto.timestamp)!;
   if (instant.epochMs > latestAllowedMs) {
     return [{ field: at('timestamp'), errors: [`timestamp is more than ${toleranceSeconds} s in the future`] }];
   }

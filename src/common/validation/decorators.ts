@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { IsNumber, IsString, Length, Matches, ValidateBy, type ValidationOptions } from 'class-validator';
-import { parseInstant } from '../time/instant.ts';
+import { type ParsedInstant, parseInstant } from '../time/instant.ts';
 
 /** Letters, digits and `. _ : -`: safe in URLs, logs and CSV exports, unambiguous in any client. */
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
@@ -20,14 +20,27 @@ export const IsDeviceId = (): PropertyDecorator =>
 export const IsFiniteNumber = (options?: ValidationOptions): PropertyDecorator =>
   IsNumber({ allowNaN: false, allowInfinity: false }, options);
 
+/** Instants parsed while validating, by object and property, so that each is parsed once. */
+const validatedInstants = new WeakMap<object, Map<string, ParsedInstant>>();
+
+/** The instant a validated `@IsInstantWithZone()` property holds, parsed during validation. */
+export function validatedInstant(object: object, property: string): ParsedInstant | undefined {
+  return validatedInstants.get(object)?.get(property);
+}
+
 export const IsInstantWithZone = (): PropertyDecorator =>
   ValidateBy({
     name: 'isInstantWithZone',
     validator: {
-      validate: (value: unknown) => {
+      validate: (value: unknown, args) => {
         if (typeof value !== 'string') return false;
         const instant = parseInstant(value);
-        return instant !== undefined && instant.epochMs >= EARLIEST_READING_MS;
+        if (instant === undefined || instant.epochMs < EARLIEST_READING_MS) return false;
+        if (args) {
+          const byProperty = validatedInstants.get(args.object) ?? new Map<string, ParsedInstant>();
+          validatedInstants.set(args.object, byProperty.set(args.property, instant));
+        }
+        return true;
       },
       defaultMessage: () =>
         '$property must be an ISO-8601 instant with a time zone (e.g. 2026-11-26T10:00:00Z), not before 2000-01-01',
