@@ -5,7 +5,7 @@ import { Clock } from '../common/time/clock.ts';
 import { AppConfig } from '../config/app-config.ts';
 import type { FleetQuery, FleetReport, FleetVehicle } from './dto/fleet.dto.ts';
 import { BUCKET_SECONDS, type PerformanceQuery } from './dto/performance-query.dto.ts';
-import type { PerformanceBucket, VehiclePerformance } from './dto/performance.dto.ts';
+import type { PerformanceBucket, PerformanceTotals, VehiclePerformance } from './dto/performance.dto.ts';
 import { FLEET_PERFORMANCE, type FleetRow } from './fleet.sql.ts';
 import {
   VEHICLE_PERFORMANCE,
@@ -74,12 +74,6 @@ export class AnalyticsService {
     };
   }
 }
-
-/** The totals every performance row carries, whichever report it belongs to. */
-type PerformanceTotals = Pick<
-  VehiclePerformance,
-  'acKwh' | 'dcKwh' | 'efficiency' | 'avgBatteryTemp' | 'meterReadings' | 'vehicleReadings'
->;
 
 function toTotals(row: VehiclePerformanceRow | FleetRow): PerformanceTotals {
   return {

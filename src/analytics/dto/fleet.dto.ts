@@ -1,3 +1,4 @@
+import type { PerformanceTotals } from './performance.dto.ts';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { IsInstantWithZone } from '../../common/validation/decorators.ts';
@@ -19,18 +20,9 @@ export class FleetQuery {
 }
 
 /** One linked vehicle's performance over the report's window. */
-export interface FleetVehicle {
+export interface FleetVehicle extends PerformanceTotals {
   vehicleId: string;
   meterId: string;
-  /** AC energy drawn by the linked meter (shared meters: the meter's whole draw), kWh. */
-  acKwh: number;
-  /** DC energy delivered to the vehicle's battery, kWh. */
-  dcKwh: number;
-  /** dcKwh / acKwh; null when the meter recorded no AC energy. */
-  efficiency: number | null;
-  avgBatteryTemp: number | null;
-  meterReadings: number;
-  vehicleReadings: number;
   /** efficiency < threshold (false when efficiency is null: nothing to judge). */
   belowThreshold: boolean;
 }
