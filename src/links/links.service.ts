@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LinkNotFound } from '../common/errors/domain-error.ts';
+import { toKeysetPage } from '../common/pagination/keyset-page.ts';
 import type { LinkPage, LinkView } from './dto/link.dto.ts';
 import type { FleetLink } from './fleet-link.entity.ts';
 import { LinksRepository } from './links.repository.ts';
@@ -21,9 +22,8 @@ export class LinksService {
   }
 
   async list(limit: number, after?: string): Promise<LinkPage> {
-    const page = await this.links.findPage(limit + 1, after);
-    const items = page.slice(0, limit).map(toView);
-    return { items, nextCursor: page.length > limit ? items[items.length - 1]!.vehicleId : null };
+    const rows = await this.links.findPage(limit + 1, after);
+    return toKeysetPage(rows.map(toView), limit, (link) => link.vehicleId);
   }
 }
 

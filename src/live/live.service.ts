@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DeviceNotFound } from '../common/errors/domain-error.ts';
+import { toKeysetPage } from '../common/pagination/keyset-page.ts';
 import { Clock } from '../common/time/clock.ts';
 import type { ListLiveQuery, LivePage, MeterLive, VehicleLive } from './dto/live.dto.ts';
 import {
@@ -36,12 +37,12 @@ export class LiveService {
 
   async meters(query: ListLiveQuery): Promise<LivePage<MeterLive>> {
     const rows = await this.dataSource.query<MeterLiveRow[]>(METER_LIVE_PAGE, this.pageParameters(query));
-    return toPage(rows.map(toMeterLive), query.limit, (meter) => meter.meterId);
+    return toKeysetPage(rows.map(toMeterLive), query.limit, (meter) => meter.meterId);
   }
 
   async vehicles(query: ListLiveQuery): Promise<LivePage<VehicleLive>> {
     const rows = await this.dataSource.query<VehicleLiveRow[]>(VEHICLE_LIVE_PAGE, this.pageParameters(query));
-    return toPage(rows.map(toVehicleLive), query.limit, (vehicle) => vehicle.vehicleId);
+    return toKeysetPage(rows.map(toVehicleLive), query.limit, (vehicle) => vehicle.vehicleId);
   }
 
   /** [after, stale-before, limit + 1]: one row more than the page tells whether another page follows. */
@@ -52,11 +53,6 @@ export class LiveService {
         : new Date(this.clock.now().getTime() - query.staleMinutes * MINUTE_MS);
     return [query.after ?? '', staleBefore, query.limit + 1];
   }
-}
-
-function toPage<T>(items: T[], limit: number, idOf: (item: T) => string): LivePage<T> {
-  const page = items.slice(0, limit);
-  return { items: page, nextCursor: items.length > limit ? idOf(page[page.length - 1]!) : null };
 }
 
 function toMeterLive(row: MeterLiveRow): MeterLive {

@@ -1,3 +1,4 @@
+import type { KeysetPage } from '../../common/pagination/keyset-page.ts';
 import { IsDeviceId } from '../../common/validation/decorators.ts';
 
 export class CreateLinkDto {
@@ -17,8 +18,4 @@ export interface LinkView {
   updatedAt: string;
 }
 
-export interface LinkPage {
-  items: LinkView[];
-  /** Pass as `after` to get the next page; null on the last page. */
-  nextCursor: string | null;
-}
+export type LinkPage = KeysetPage<LinkView>;

@@ -1,3 +1,4 @@
+import type { KeysetPage } from '../../common/pagination/keyset-page.ts';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { IsDeviceId } from '../../common/validation/decorators.ts';
@@ -45,8 +46,4 @@ export interface VehicleLive {
   receivedAt: string;
 }
 
-export interface LivePage<T> {
-  items: T[];
-  /** Pass as `after` to get the next page; null on the last page. */
-  nextCursor: string | null;
-}
+export type LivePage<T> = KeysetPage<T>;
