@@ -2,11 +2,12 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/require-role.decorator.ts';
 import { ApiErrors } from '../openapi/api-errors.decorator.ts';
-import { FLEET_REPORT, VEHICLE_PERFORMANCE } from '../openapi/openapi.schemas.ts';
-import { VehicleIdParams } from '../links/dto/link.dto.ts';
+import { FLEET_REPORT, METER_PERFORMANCE, VEHICLE_PERFORMANCE } from '../openapi/openapi.schemas.ts';
+import { MeterIdParams, VehicleIdParams } from '../common/validation/device-id.params.ts';
 import { AnalyticsService } from './analytics.service.ts';
 import { FleetQuery, type FleetReport } from './dto/fleet.dto.ts';
 import { PerformanceQuery } from './dto/performance-query.dto.ts';
+import type { MeterPerformance } from './dto/meter-performance.dto.ts';
 import type { VehiclePerformance } from './dto/performance.dto.ts';
 
 @ApiTags('analytics')
@@ -40,10 +41,35 @@ export class AnalyticsController {
     return this.analytics.vehiclePerformance(params.vehicleId, query);
   }
 
+  @Get('meters/:meterId')
+  @ApiOperation({
+    summary: "A meter's (depot's) AC, its vehicles' DC and attributed shares, idle and unattributed AC over a window",
+    description: "Same window and buckets as a vehicle's performance. 404 for a meter never seen (no reading, no link).",
+  })
+  @ApiParam({ name: 'meterId' })
+  @ApiQuery({
+    name: 'from',
+    required: false,
+    description: 'Inclusive; default to − 24 h',
+    schema: { type: 'string', format: 'date-time' },
+  })
+  @ApiQuery({
+    name: 'to',
+    required: false,
+    description: 'Exclusive; default now',
+    schema: { type: 'string', format: 'date-time' },
+  })
+  @ApiQuery({ name: 'bucket', required: false, enum: ['15m', '1h', '1d'] })
+  @ApiOkResponse({ schema: METER_PERFORMANCE })
+  @ApiErrors(400, 404)
+  meter(@Param() params: MeterIdParams, @Query() query: PerformanceQuery): Promise<MeterPerformance> {
+    return this.analytics.meterPerformance(params.meterId, query);
+  }
+
   @Get('fleet')
   @ApiOperation({
     summary:
-      'Every linked vehicle over a window of whole UTC hours, worst efficiency first, flagged below the threshold',
+      'Every vehicle linked in a window of whole UTC hours: judged ones worst efficiency first, then insufficient data',
     description: 'Default window: the 24 hours ending at the end of the current hour. Reads the hourly roll-ups.',
   })
   @ApiQuery({
@@ -60,6 +86,8 @@ export class AnalyticsController {
   })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } })
   @ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
+  @ApiQuery({ name: 'status', required: false, enum: ['ok', 'below_threshold', 'insufficient_data'] })
+  @ApiQuery({ name: 'meterId', required: false, description: 'Only vehicles linked to this meter in the window' })
   @ApiOkResponse({ schema: FLEET_REPORT })
   @ApiErrors(400)
   fleet(@Query() query: FleetQuery): Promise<FleetReport> {

@@ -1,20 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { LinkNotFound } from '../common/errors/domain-error.ts';
+import { LinkNotFound, MeterNotFound } from '../common/errors/domain-error.ts';
 import { Clock } from '../common/time/clock.ts';
 import { AppConfig } from '../config/app-config.ts';
+import { attributionParams } from './attribution.sql.ts';
 import type { FleetQuery, FleetReport, FleetVehicle } from './dto/fleet.dto.ts';
+import type { MeterBucket, MeterPerformance, MeterTotals } from './dto/meter-performance.dto.ts';
 import { BUCKET_SECONDS, type PerformanceQuery } from './dto/performance-query.dto.ts';
 import type { PerformanceBucket, PerformanceTotals, VehiclePerformance } from './dto/performance.dto.ts';
 import { FLEET_PERFORMANCE, type FleetRow } from './fleet.sql.ts';
-import {
-  VEHICLE_PERFORMANCE,
-  VEHICLE_PERFORMANCE_BUCKETS,
-  type VehiclePerformanceBucketRow,
-  type VehiclePerformanceRow,
-} from './performance.sql.ts';
-import { hourlyWindow, performanceWindow, type ReportWindow } from './report-window.ts';
+import { METER_PERFORMANCE, type MeterPerformanceRow } from './meter-performance.sql.ts';
+import { attributionWindow, hourlyWindow, performanceWindow } from './report-window.ts';
+import { VEHICLE_PERFORMANCE, type VehiclePerformanceRow } from './vehicle-performance.sql.ts';
 
+/** Reads only: every figure comes from one attribution statement (attribution.sql.ts) per answer. */
 @Injectable()
 export class AnalyticsService {
   constructor(
@@ -24,49 +23,98 @@ export class AnalyticsService {
   ) {}
 
   /**
-   * Totals over [from, to): by default the last 24 hours, [now − 24 h, now). With a bucket width,
-   * also every bucket of the window (same single statement, one round trip).
+   * A vehicle over [from, to): by default the last 24 hours, [now − 24 h, now). With a bucket
+   * width, also every bucket of the window (same statement).
    */
   async vehiclePerformance(vehicleId: string, query: PerformanceQuery = {}): Promise<VehiclePerformance> {
     const window = performanceWindow(query, this.clock.now());
-    if (query.bucket === undefined) {
-      const [row] = await this.dataSource.query<VehiclePerformanceRow[]>(VEHICLE_PERFORMANCE, [
-        vehicleId,
-        window.from,
-        window.to,
-      ]);
-      return toPerformance(vehicleId, window, row);
+    const bucketSeconds = query.bucket === undefined ? undefined : BUCKET_SECONDS[query.bucket];
+    const rows = await this.dataSource.query<VehiclePerformanceRow[]>(VEHICLE_PERFORMANCE, [
+      ...attributionParams(attributionWindow(window, bucketSeconds)),
+      vehicleId,
+      this.config.FLEET_EFFICIENCY_ALERT_THRESHOLD,
+      this.config.READING_INTERVAL_SECONDS,
+      this.config.MIN_COVERAGE,
+    ]);
+    const total = rows.find((row) => row.kind === 'total')!;
+    if (!total.ever_linked) throw new LinkNotFound(vehicleId);
+    const answer: VehiclePerformance = {
+      vehicleId,
+      meterId: total.meter_id,
+      from: window.from.toISOString(),
+      to: window.to.toISOString(),
+      ...vehicleTotals(total),
+      meters: rows
+        .filter((row) => row.kind === 'meter')
+        .map((row) => ({
+          meterId: row.meter_id!,
+          from: row.period_from!.toISOString(),
+          to: row.period_to!.toISOString(),
+          acKwh: row.ac_kwh,
+        })),
+    };
+    if (bucketSeconds !== undefined) {
+      answer.buckets = rows.filter((row) => row.kind === 'bucket').map(vehicleBucket);
     }
-    const [totals, ...buckets] = await this.dataSource.query<VehiclePerformanceBucketRow[]>(
-      VEHICLE_PERFORMANCE_BUCKETS,
-      [vehicleId, window.from, window.to, `${BUCKET_SECONDS[query.bucket]} seconds`],
-    );
-    return { ...toPerformance(vehicleId, window, totals), buckets: buckets.map(toBucket) };
+    return answer;
+  }
+
+  /** A meter (depot) over [from, to), with each linked vehicle's share; 404 for a meter never seen. */
+  async meterPerformance(meterId: string, query: PerformanceQuery = {}): Promise<MeterPerformance> {
+    const window = performanceWindow(query, this.clock.now());
+    const bucketSeconds = query.bucket === undefined ? undefined : BUCKET_SECONDS[query.bucket];
+    const rows = await this.dataSource.query<MeterPerformanceRow[]>(METER_PERFORMANCE, [
+      ...attributionParams(attributionWindow(window, bucketSeconds)),
+      meterId,
+    ]);
+    const total = rows.find((row) => row.kind === 'total')!;
+    if (!total.known) throw new MeterNotFound(meterId);
+    const answer: MeterPerformance = {
+      meterId,
+      from: window.from.toISOString(),
+      to: window.to.toISOString(),
+      ...meterTotals(total),
+      vehicles: rows
+        .filter((row) => row.kind === 'vehicle')
+        .map((row) => ({
+          vehicleId: row.vehicle_id!,
+          acKwh: row.ac_kwh,
+          dcKwh: row.dc_kwh,
+          efficiency: row.efficiency,
+        })),
+    };
+    if (bucketSeconds !== undefined) answer.buckets = rows.filter((row) => row.kind === 'bucket').map(meterBucket);
+    return answer;
   }
 
   /**
-   * Every linked vehicle over whole UTC hours [from, to), from the hourly roll-ups; by default the
-   * 24 hours ending at the end of the current hour (the current hour counts up to now).
+   * Every vehicle linked at some time in whole UTC hours [from, to), same rule as the vehicle
+   * view; by default the 24 hours ending at the end of the current hour (the current hour counts up to now).
    */
   async fleet(query: FleetQuery): Promise<FleetReport> {
     const window = hourlyWindow(query, this.clock.now());
     const threshold = this.config.FLEET_EFFICIENCY_ALERT_THRESHOLD;
     const rows = await this.dataSource.query<FleetRow[]>(FLEET_PERFORMANCE, [
-      window.from,
-      window.to,
+      ...attributionParams(attributionWindow(window)),
       threshold,
       query.limit,
       query.offset,
+      this.config.READING_INTERVAL_SECONDS,
+      this.config.MIN_COVERAGE,
+      query.status ?? null,
+      query.meterId ?? null,
     ]);
-    const { total, total_below: totalBelowThreshold } = rows[0]!; // the totals row is always there
+    const first = rows[0]!; // the totals row is always there
     const items = rows.filter((row) => row.vehicle_id !== null).map(toFleetVehicle);
-    const nextOffset = query.offset + items.length < total ? query.offset + query.limit : null;
+    const nextOffset = query.offset + items.length < first.matching ? query.offset + query.limit : null;
     return {
       from: window.from.toISOString(),
       to: window.to.toISOString(),
       threshold,
-      total,
-      totalBelowThreshold,
+      total: first.total,
+      totalBelowThreshold: first.total_below,
+      totalInsufficientData: first.total_insufficient,
+      matching: first.matching,
       limit: query.limit,
       offset: query.offset,
       nextOffset,
@@ -75,36 +123,44 @@ export class AnalyticsService {
   }
 }
 
-function toTotals(row: VehiclePerformanceRow | FleetRow): PerformanceTotals {
+function vehicleTotals(row: VehiclePerformanceRow | FleetRow): PerformanceTotals {
   return {
     acKwh: row.ac_kwh,
     dcKwh: row.dc_kwh,
+    unlinkedDcKwh: row.unlinked_dc_kwh,
     efficiency: row.efficiency,
     avgBatteryTemp: row.avg_battery_temp,
     meterReadings: row.meter_readings,
     vehicleReadings: row.vehicle_readings,
+    coverage: row.coverage,
+    status: row.status,
   };
 }
 
-function toPerformance(
-  vehicleId: string,
-  window: ReportWindow,
-  row: VehiclePerformanceRow | undefined,
-): VehiclePerformance {
-  if (!row?.meter_id) throw new LinkNotFound(vehicleId);
+function vehicleBucket(row: VehiclePerformanceRow): PerformanceBucket {
+  return { from: row.bucket_from!.toISOString(), to: row.bucket_to!.toISOString(), ...vehicleTotals(row) };
+}
+
+function meterTotals(row: MeterPerformanceRow): MeterTotals {
   return {
-    vehicleId,
-    meterId: row.meter_id,
-    from: window.from.toISOString(),
-    to: window.to.toISOString(),
-    ...toTotals(row),
+    acKwh: row.ac_kwh,
+    dcKwh: row.dc_kwh,
+    efficiency: row.efficiency,
+    unattributedAcKwh: row.unattributed_ac_kwh,
+    idleAcKwh: row.idle_ac_kwh,
+    meterReadings: row.meter_readings,
   };
 }
 
-function toBucket(row: VehiclePerformanceBucketRow): PerformanceBucket {
-  return { from: row.bucket_from!.toISOString(), to: row.bucket_to!.toISOString(), ...toTotals(row) };
+function meterBucket(row: MeterPerformanceRow): MeterBucket {
+  return { from: row.bucket_from!.toISOString(), to: row.bucket_to!.toISOString(), ...meterTotals(row) };
 }
 
 function toFleetVehicle(row: FleetRow): FleetVehicle {
-  return { vehicleId: row.vehicle_id!, meterId: row.meter_id, ...toTotals(row), belowThreshold: row.below_threshold };
+  return {
+    vehicleId: row.vehicle_id!,
+    meterId: row.meter_id,
+    ...vehicleTotals(row),
+    belowThreshold: row.status === 'below_threshold',
+  };
 }

@@ -1,6 +1,7 @@
 import type { FieldProblem } from '../common/errors/error-body.ts';
 import { InvalidWindow } from '../common/errors/domain-error.ts';
 import { parseInstant } from '../common/time/instant.ts';
+import type { AttributionWindow } from './attribution.sql.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -76,4 +77,34 @@ function checked(window: ReportWindow, problems: FieldProblem[]): ReportWindow {
   }
   if (problems.length > 0) throw new InvalidWindow(problems);
   return window;
+}
+
+const floorHour = (instant: Date): Date => new Date(Math.floor(instant.getTime() / HOUR_MS) * HOUR_MS);
+
+/**
+ * The attribution statements' view of a window: the hours it touches, and the whole hours that
+ * may be read from the hourly roll-ups. Buckets that cut hours (15 min, or any width when the
+ * window does not start on an hour) leave no whole hour: everything is read raw.
+ */
+export function attributionWindow(window: ReportWindow, bucketSeconds?: number): AttributionWindow {
+  const { from, to } = window;
+  const hourFrom = floorHour(from);
+  const hourTo = ceilHour(to);
+  const bucketsKeepHours =
+    bucketSeconds === undefined || (bucketSeconds % 3600 === 0 && from.getTime() === hourFrom.getTime());
+  let wholeFrom = to;
+  let wholeTo = to;
+  if (bucketsKeepHours) {
+    wholeFrom = new Date(Math.min(ceilHour(from).getTime(), to.getTime()));
+    wholeTo = new Date(Math.max(wholeFrom.getTime(), floorHour(to).getTime()));
+  }
+  return {
+    from,
+    to,
+    hourFrom,
+    hourTo,
+    wholeFrom,
+    wholeTo,
+    bucket: bucketSeconds === undefined ? null : `${bucketSeconds} seconds`,
+  };
 }

@@ -69,6 +69,10 @@ export class EnvSchema {
    * `belowThreshold` (a charger losing energy, e.g. 0.85 = 85 %). Compared exactly, as a decimal.
    */
   @Type(() => Number) @IsFiniteNumber() @Min(0) @Max(1) FLEET_EFFICIENCY_ALERT_THRESHOLD = 0.85;
+  // Coverage = a vehicle's readings / the readings its window should hold at this interval.
+  @Type(() => Number) @IsInt() @Min(1) @Max(86_400) READING_INTERVAL_SECONDS = 60;
+  // Below this coverage (0–1) a vehicle is `insufficient_data`, not judged.
+  @Type(() => Number) @IsFiniteNumber() @Min(0) @Max(1) MIN_COVERAGE = 0.5;
 }
 
 export function validateEnv(env: Record<string, string | undefined>): EnvSchema {

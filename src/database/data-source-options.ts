@@ -1,5 +1,4 @@
 import type { DataSourceOptions } from 'typeorm';
-import { FleetLink } from '../links/fleet-link.entity.ts';
 import { MIGRATIONS } from './migrations.ts';
 
 export interface PoolSettings {
@@ -13,7 +12,7 @@ export function dataSourceOptions(url: string, pool: PoolSettings): DataSourceOp
   return {
     type: 'postgres',
     url,
-    entities: [FleetLink],
+    entities: [],
     migrations: MIGRATIONS,
     migrationsTableName: 'typeorm_migrations',
     synchronize: false,

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiErrors, ApiKeysetPage } from '../openapi/api-errors.decorator.ts';
-import { LINK, LINK_BODY, pageOf } from '../openapi/openapi.schemas.ts';
+import { LINK, LINK_BODY, LINK_HISTORY, pageOf } from '../openapi/openapi.schemas.ts';
 import { RequireRole } from '../auth/require-role.decorator.ts';
-import { CreateLinkDto, type LinkPage, type LinkView, VehicleIdParams } from './dto/link.dto.ts';
+import { VehicleIdParams } from '../common/validation/device-id.params.ts';
+import { CreateLinkDto, type LinkHistory, type LinkPage, type LinkView } from './dto/link.dto.ts';
 import { ListLinksQuery } from './dto/list-links.query.ts';
 import { LinksService } from './links.service.ts';
 
@@ -14,34 +15,57 @@ import { LinksService } from './links.service.ts';
 export class LinksController {
   constructor(private readonly links: LinksService) {}
 
-  /** 201 when the link is new, 200 when an existing vehicle's link was re-pointed or confirmed. */
+  /** 201 for a vehicle's first link, 200 when an existing vehicle's link was re-pointed or confirmed. */
   @Post()
-  @ApiOperation({ summary: 'Link a vehicle to the meter that feeds it (or re-point its link)' })
+  @ApiOperation({
+    summary: 'Link a vehicle to the meter that feeds it from validFrom on (or re-point its link)',
+    description:
+      "Without validFrom a vehicle's first link covers all time before; a re-point starts now. A backdated validFrom " +
+      'ends the period holding it there; periods that started later are replaced only with replaceLater: true (else 409).',
+  })
   @ApiBody({ schema: LINK_BODY })
-  @ApiResponse({ status: 201, description: 'Created', schema: LINK })
+  @ApiResponse({ status: 201, description: 'First link of the vehicle', schema: LINK })
   @ApiResponse({ status: 200, description: 'Re-pointed (or already so)', schema: LINK })
-  @ApiErrors(400, 415)
+  @ApiErrors(400, 409, 415)
   async link(@Body() body: CreateLinkDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<LinkView> {
-    const { link, created } = await this.links.link(body.vehicleId, body.meterId);
+    const { link, created } = await this.links.link(body);
     void reply.status(created ? 201 : 200);
     return link;
   }
 
   @Get()
-  @ApiOperation({ summary: 'All links, by vehicle id, a page at a time (keyset)' })
+  @ApiOperation({ summary: 'Current links by vehicle id, a page at a time (keyset); ?meterId= those on one meter' })
   @ApiKeysetPage()
   @ApiOkResponse({ schema: pageOf(LINK) })
   @ApiErrors(400)
   list(@Query() query: ListLinksQuery): Promise<LinkPage> {
-    return this.links.list(query.limit, query.after);
+    return this.links.list(query.limit, query.after, query.meterId);
   }
 
   @Get(':vehicleId')
-  @ApiOperation({ summary: "A vehicle's link" })
+  @ApiOperation({ summary: "A vehicle's current link" })
   @ApiParam({ name: 'vehicleId' })
   @ApiOkResponse({ schema: LINK })
   @ApiErrors(400, 404)
   get(@Param() params: VehicleIdParams): Promise<LinkView> {
     return this.links.get(params.vehicleId);
+  }
+
+  @Get(':vehicleId/history')
+  @ApiOperation({ summary: "A vehicle's link periods, newest first" })
+  @ApiParam({ name: 'vehicleId' })
+  @ApiOkResponse({ schema: LINK_HISTORY })
+  @ApiErrors(400, 404)
+  history(@Param() params: VehicleIdParams): Promise<LinkHistory> {
+    return this.links.history(params.vehicleId);
+  }
+
+  @Delete(':vehicleId')
+  @ApiOperation({ summary: "End a vehicle's current link now (the vehicle is then unlinked)" })
+  @ApiParam({ name: 'vehicleId' })
+  @ApiOkResponse({ description: 'The period that was ended', schema: LINK })
+  @ApiErrors(400, 404)
+  unlink(@Param() params: VehicleIdParams): Promise<LinkView> {
+    return this.links.unlink(params.vehicleId);
   }
 }

@@ -1,43 +1,80 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { CannotExecuteNotConnectedError, MoreThan, Repository } from 'typeorm';
-import { FleetLink } from './fleet-link.entity.ts';
-import { UPSERT_LINK, type UpsertedLinkRow } from './links.sql.ts';
+import { CannotExecuteNotConnectedError, DataSource, type EntityManager } from 'typeorm';
+import {
+  DELETE_PERIOD,
+  DELETE_PERIODS_FROM,
+  END_PERIOD_AT,
+  INSERT_PERIOD,
+  LOCK_VEHICLE_LINKS,
+  type PeriodRow,
+  REOPEN_PERIOD,
+  SELECT_CURRENT_PAGE,
+  SELECT_CURRENT_PERIOD,
+  SELECT_VEHICLE_PERIODS,
+  SELECT_VEHICLE_PERIODS_NEWEST_FIRST,
+} from './links.sql.ts';
+
+/** The statements a change of one vehicle's periods may run, inside its transaction and lock. */
+export interface PeriodEditor {
+  periods(): Promise<PeriodRow[]>;
+  insert(from: Date | null, meterId: string): Promise<void>;
+  deleteFrom(from: Date): Promise<void>;
+  endAt(at: Date): Promise<void>;
+  /** Makes the period starting at `from` (null: -infinity) the open, current one. */
+  reopen(from: Date | null): Promise<void>;
+  deletePeriod(from: Date): Promise<void>;
+}
 
 @Injectable()
 export class LinksRepository {
-  constructor(@InjectRepository(FleetLink) private readonly repository: Repository<FleetLink>) {}
+  constructor(private readonly dataSource: DataSource) {}
 
-  /**
-   * The repository, once the database has been reached. Before that TypeORM has no entity metadata
-   * and throws EntityMetadataNotFoundError (a 500); this error is answered 503 like any outage.
-   */
-  private get links(): Repository<FleetLink> {
-    if (!this.repository.manager.dataSource.isInitialized) throw new CannotExecuteNotConnectedError();
-    return this.repository;
+  /** The data source once the database has been reached (before that, a 503 like any outage). */
+  private get db(): DataSource {
+    if (!this.dataSource.isInitialized) throw new CannotExecuteNotConnectedError();
+    return this.dataSource;
   }
 
-  async upsert(vehicleId: string, meterId: string): Promise<{ link: FleetLink; created: boolean }> {
-    const [row] = await this.links.query<UpsertedLinkRow[]>(UPSERT_LINK, [vehicleId, meterId]);
-    const link = Object.assign(new FleetLink(), {
-      vehicleId: row!.vehicle_id,
-      meterId: row!.meter_id,
-      createdAt: row!.created_at,
-      updatedAt: row!.updated_at,
-    });
-    return { link, created: row!.created };
-  }
-
-  findOne(vehicleId: string): Promise<FleetLink | null> {
-    return this.links.findOneBy({ vehicleId });
-  }
-
-  /** Up to `limit` links ordered by vehicle id, starting after `after`. */
-  findPage(limit: number, after?: string): Promise<FleetLink[]> {
-    return this.links.find({
-      where: after === undefined ? {} : { vehicleId: MoreThan(after) },
-      order: { vehicleId: 'ASC' },
-      take: limit,
+  /** Runs `change` in one transaction holding the vehicle's link lock; answers its periods afterwards. */
+  async change<T>(vehicleId: string, change: (editor: PeriodEditor) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (em) => {
+      await em.query(LOCK_VEHICLE_LINKS, [vehicleId]);
+      return change(editorFor(em, vehicleId));
     });
   }
+
+  async current(vehicleId: string): Promise<PeriodRow | undefined> {
+    const [row] = await this.db.query<PeriodRow[]>(SELECT_CURRENT_PERIOD, [vehicleId]);
+    return row;
+  }
+
+  history(vehicleId: string): Promise<PeriodRow[]> {
+    return this.db.query<PeriodRow[]>(SELECT_VEHICLE_PERIODS_NEWEST_FIRST, [vehicleId]);
+  }
+
+  /** Up to `limit` current links by vehicle id after `after`, optionally only those on one meter. */
+  currentPage(limit: number, after?: string, meterId?: string): Promise<PeriodRow[]> {
+    return this.db.query<PeriodRow[]>(SELECT_CURRENT_PAGE, [limit, after ?? null, meterId ?? null]);
+  }
+}
+
+function editorFor(em: EntityManager, vehicleId: string): PeriodEditor {
+  return {
+    periods: () => em.query<PeriodRow[]>(SELECT_VEHICLE_PERIODS, [vehicleId]),
+    insert: async (from, meterId) => {
+      await em.query(INSERT_PERIOD, [vehicleId, from, meterId]);
+    },
+    deleteFrom: async (from) => {
+      await em.query(DELETE_PERIODS_FROM, [vehicleId, from]);
+    },
+    endAt: async (at) => {
+      await em.query(END_PERIOD_AT, [vehicleId, at]);
+    },
+    reopen: async (from) => {
+      await em.query(REOPEN_PERIOD, [vehicleId, from]);
+    },
+    deletePeriod: async (from) => {
+      await em.query(DELETE_PERIOD, [vehicleId, from]);
+    },
+  };
 }

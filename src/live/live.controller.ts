@@ -3,8 +3,8 @@ import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger'
 import { RequireRole } from '../auth/require-role.decorator.ts';
 import { ApiErrors, ApiKeysetPage } from '../openapi/api-errors.decorator.ts';
 import { METER_LIVE, pageOf, VEHICLE_LIVE } from '../openapi/openapi.schemas.ts';
-import { VehicleIdParams } from '../links/dto/link.dto.ts';
-import { ListLiveQuery, type LivePage, MeterIdParams, type MeterLive, type VehicleLive } from './dto/live.dto.ts';
+import { MeterIdParams, VehicleIdParams } from '../common/validation/device-id.params.ts';
+import { ListLiveQuery, type LivePage, type MeterLive, type VehicleLive } from './dto/live.dto.ts';
 import { LiveService } from './live.service.ts';
 
 const STALE_MINUTES_QUERY = {

@@ -100,12 +100,33 @@ export const ERROR_BODY: SchemaObject = {
 export const LINK_BODY: SchemaObject = {
   type: 'object',
   required: ['vehicleId', 'meterId'],
-  properties: { vehicleId: deviceId, meterId: deviceId },
+  properties: {
+    vehicleId: deviceId,
+    meterId: deviceId,
+    validFrom: {
+      ...instant,
+      description:
+        "From when (not in the future, whole ms). Omitted: a vehicle's first link covers all time before; a re-point starts now",
+    },
+    replaceLater: { type: 'boolean', description: 'Let a backdated validFrom replace the periods that started after it' },
+  },
 };
 
-export const LINK: SchemaObject = {
+const linkPeriod = {
+  meterId: deviceId,
+  validFrom: { ...utcInstant, nullable: true, description: 'Inclusive; null: all time before validTo' },
+  validTo: { ...utcInstant, nullable: true, description: 'Exclusive; null: the current link' },
+  recordedAt: utcInstant,
+} satisfies Record<string, SchemaObject>;
+
+export const LINK: SchemaObject = { type: 'object', properties: { vehicleId: deviceId, ...linkPeriod } };
+
+export const LINK_HISTORY: SchemaObject = {
   type: 'object',
-  properties: { vehicleId: deviceId, meterId: deviceId, createdAt: utcInstant, updatedAt: utcInstant },
+  properties: {
+    vehicleId: deviceId,
+    items: { type: 'array', description: 'Newest first', items: { type: 'object', properties: linkPeriod } },
+  },
 };
 
 export const pageOf = (item: SchemaObject): SchemaObject => ({
@@ -116,27 +137,81 @@ export const pageOf = (item: SchemaObject): SchemaObject => ({
   },
 });
 
+const status: SchemaObject = {
+  type: 'string',
+  enum: ['ok', 'below_threshold', 'insufficient_data'],
+  description: 'insufficient_data: no DC while linked, no attributed AC, or coverage under MIN_COVERAGE',
+};
+
 const performanceTotals = {
-  acKwh: { type: 'number', description: 'AC energy drawn by the linked meter, kWh' },
-  dcKwh: { type: 'number', description: 'DC energy delivered to the battery, kWh' },
-  efficiency: nullableNumber('dcKwh / acKwh; null when no AC energy was recorded'),
+  acKwh: { type: 'number', description: "AC attributed to the vehicle (its share of its meters' AC while linked), kWh" },
+  dcKwh: { type: 'number', description: 'DC delivered to the battery while linked, kWh' },
+  unlinkedDcKwh: { type: 'number', description: 'DC reported while linked to no meter: not in the efficiency, kWh' },
+  efficiency: nullableNumber('dcKwh / acKwh; null without attributed AC'),
   avgBatteryTemp: nullableNumber('Mean battery temperature, °C; null without readings'),
   meterReadings: count,
   vehicleReadings: count,
+  coverage: { type: 'number', minimum: 0, maximum: 1, description: 'vehicleReadings / readings expected' },
+  status,
 } satisfies Record<string, SchemaObject>;
 
 export const VEHICLE_PERFORMANCE: SchemaObject = {
   type: 'object',
   properties: {
     vehicleId: deviceId,
-    meterId: deviceId,
+    meterId: { ...deviceId, nullable: true, description: 'The current link; null when unlinked' } as SchemaObject,
     from: { ...utcInstant, description: 'Inclusive' },
     to: { ...utcInstant, description: 'Exclusive' },
     ...performanceTotals,
+    meters: {
+      type: 'array',
+      description: 'Meters the vehicle was linked to in the window',
+      items: {
+        type: 'object',
+        properties: { meterId: deviceId, from: utcInstant, to: utcInstant, acKwh: { type: 'number' } },
+      },
+    },
     buckets: {
       type: 'array',
       description: 'Only with `bucket`: every bucket of the window, oldest first',
       items: { type: 'object', properties: { from: utcInstant, to: utcInstant, ...performanceTotals } },
+    },
+  },
+};
+
+const meterTotals = {
+  acKwh: { type: 'number', description: 'Everything the meter measured, kWh' },
+  dcKwh: { type: 'number', description: 'DC delivered to all vehicles while linked to the meter, kWh' },
+  efficiency: nullableNumber('dcKwh / acKwh; null without AC'),
+  unattributedAcKwh: { type: 'number', description: 'AC while no vehicle was linked, kWh' },
+  idleAcKwh: { type: 'number', description: 'AC of hours in which no linked vehicle reported DC, kWh' },
+  meterReadings: count,
+} satisfies Record<string, SchemaObject>;
+
+export const METER_PERFORMANCE: SchemaObject = {
+  type: 'object',
+  properties: {
+    meterId: deviceId,
+    from: { ...utcInstant, description: 'Inclusive' },
+    to: { ...utcInstant, description: 'Exclusive' },
+    ...meterTotals,
+    vehicles: {
+      type: 'array',
+      description: "Vehicles linked in the window: their attributed shares (Σ acKwh + unattributedAcKwh = the meter's acKwh)",
+      items: {
+        type: 'object',
+        properties: {
+          vehicleId: deviceId,
+          acKwh: { type: 'number' },
+          dcKwh: { type: 'number' },
+          efficiency: nullableNumber('dcKwh / acKwh'),
+        },
+      },
+    },
+    buckets: {
+      type: 'array',
+      description: 'Only with `bucket`',
+      items: { type: 'object', properties: { from: utcInstant, to: utcInstant, ...meterTotals } },
     },
   },
 };
@@ -149,6 +224,8 @@ export const FLEET_REPORT: SchemaObject = {
     threshold: { type: 'number', example: 0.85 },
     total: count,
     totalBelowThreshold: count,
+    totalInsufficientData: count,
+    matching: { ...count, description: 'Vehicles matching the status filter' },
     limit: count,
     offset: count,
     nextOffset: { type: 'integer', nullable: true },
@@ -158,7 +235,7 @@ export const FLEET_REPORT: SchemaObject = {
         type: 'object',
         properties: {
           vehicleId: deviceId,
-          meterId: deviceId,
+          meterId: { ...deviceId, description: "The meter of the vehicle's latest link period in the window" },
           ...performanceTotals,
           belowThreshold: { type: 'boolean' },
         },
@@ -166,6 +243,7 @@ export const FLEET_REPORT: SchemaObject = {
     },
   },
 };
+
 
 export const METER_LIVE: SchemaObject = {
   type: 'object',

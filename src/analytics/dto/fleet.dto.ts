@@ -1,7 +1,9 @@
-import type { PerformanceTotals } from './performance.dto.ts';
+import type { PerformanceTotals, VehicleStatus } from './performance.dto.ts';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { IsInstantWithZone } from '../../common/validation/decorators.ts';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsDeviceId, IsInstantWithZone } from '../../common/validation/decorators.ts';
+
+export const VEHICLE_STATUSES: readonly VehicleStatus[] = ['ok', 'below_threshold', 'insufficient_data'];
 
 export const FLEET_PAGE_MAX = 1000;
 export const FLEET_OFFSET_MAX = 1_000_000;
@@ -17,17 +19,25 @@ export class FleetQuery {
   @IsOptional() @IsInstantWithZone() to?: string;
   @IsOptional() @Max(FLEET_PAGE_MAX) @Min(1) @IsInt() @Type(() => Number) limit: number = 100;
   @IsOptional() @Max(FLEET_OFFSET_MAX) @Min(0) @IsInt() @Type(() => Number) offset: number = 0;
+  /** Only vehicles with this status (totals still count the whole fleet). */
+  @IsOptional() @IsIn(VEHICLE_STATUSES) status?: VehicleStatus;
+  /** Only vehicles linked to this meter at some time in the window. */
+  @IsOptional() @IsDeviceId() meterId?: string;
 }
 
-/** One linked vehicle's performance over the report's window. */
+/** One vehicle's performance over the report's window. */
 export interface FleetVehicle extends PerformanceTotals {
   vehicleId: string;
+  /** The meter of the vehicle's latest link period in the window. */
   meterId: string;
-  /** efficiency < threshold (false when efficiency is null: nothing to judge). */
+  /** status === 'below_threshold'. */
   belowThreshold: boolean;
 }
 
-/** Every linked vehicle, worst efficiency first (no efficiency last, then by vehicle id), a page at a time. */
+/**
+ * Every vehicle linked at some time in the window: those with enough data first, worst efficiency
+ * first, then the insufficient ones; ties by vehicle id; a page at a time.
+ */
 export interface FleetReport {
   /** Inclusive start, a whole UTC hour, ISO-8601 UTC. */
   from: string;
@@ -35,10 +45,14 @@ export interface FleetReport {
   to: string;
   /** FLEET_EFFICIENCY_ALERT_THRESHOLD. */
   threshold: number;
-  /** Linked vehicles in the report. */
+  /** Vehicles in the report (with the meter filter, those linked to that meter). */
   total: number;
   /** Of those, how many are below the threshold. */
   totalBelowThreshold: number;
+  /** Of those, how many have too little data to judge. */
+  totalInsufficientData: number;
+  /** Of those, how many match the status filter (= total without it): what the pages hold. */
+  matching: number;
   limit: number;
   offset: number;
   /** Pass as `offset` for the next page; null on the last page. */

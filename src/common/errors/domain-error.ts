@@ -15,12 +15,48 @@ export abstract class DomainError extends Error {
 }
 
 export type DomainErrorCode =
-  'LINK_NOT_FOUND' | 'DEVICE_NOT_FOUND' | 'INVALID_WINDOW' | 'WRITER_OVERLOADED' | 'WRITE_FAILED';
+  | 'LINK_NOT_FOUND'
+  | 'LINK_CONFLICT'
+  | 'INVALID_LINK'
+  | 'METER_NOT_FOUND'
+  | 'DEVICE_NOT_FOUND'
+  | 'INVALID_WINDOW'
+  | 'WRITER_OVERLOADED'
+  | 'WRITE_FAILED';
 
 export class LinkNotFound extends DomainError {
   readonly code = 'LINK_NOT_FOUND';
   constructor(vehicleId: string) {
     super(`No meter is linked to vehicle '${vehicleId}'`);
+  }
+}
+
+/**
+ * A backdated link would replace link periods that started after its validFrom: refused unless the
+ * request says `replaceLater: true` (billing history is never rewritten by accident).
+ */
+export class LinkConflict extends DomainError {
+  readonly code = 'LINK_CONFLICT';
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** A link request whose fields are well-formed but not acceptable (a validFrom in the future). */
+export class InvalidLink extends DomainError {
+  readonly code = 'INVALID_LINK';
+  override readonly details: FieldProblem[];
+  constructor(problems: FieldProblem[]) {
+    super(`Invalid link: ${problems.flatMap((problem) => problem.errors).join('; ')}`);
+    this.details = problems;
+  }
+}
+
+/** Neither a reading nor a link has ever named the meter. */
+export class MeterNotFound extends DomainError {
+  readonly code = 'METER_NOT_FOUND';
+  constructor(meterId: string) {
+    super(`Meter '${meterId}' has never reported and was never linked`);
   }
 }
 

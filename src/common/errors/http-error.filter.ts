@@ -6,6 +6,9 @@ import { type ErrorBody, errorBody } from './error-body.ts';
 
 const STATUS: Record<DomainErrorCode, number> = {
   LINK_NOT_FOUND: 404,
+  LINK_CONFLICT: 409,
+  INVALID_LINK: 400,
+  METER_NOT_FOUND: 404,
   DEVICE_NOT_FOUND: 404,
   INVALID_WINDOW: 400,
   WRITER_OVERLOADED: 503,

@@ -7,10 +7,6 @@ export const LIVE_PAGE_MAX = 1000;
 /** A year: the longest silence an operator can ask about. */
 export const STALE_MINUTES_MAX = 366 * 24 * 60;
 
-export class MeterIdParams {
-  @IsDeviceId() meterId!: string;
-}
-
 /**
  * Keyset pagination by device id (stable and index-backed at any depth, like the links list);
  * `staleMinutes=N` keeps only devices whose latest reading is more than N minutes old.

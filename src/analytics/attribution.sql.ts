@@ -1,0 +1,215 @@
+/**
+ * The attribution rule, as SQL shared by every view (vehicle, meter, fleet): one CTE chain, each
+ * view adds its own final SELECT. See README "How energy is attributed".
+ *
+ * - A meter reading belongs to the vehicles linked to its meter at the reading's own timestamp
+ *   (link_periods, half-open [valid_from, valid_to)).
+ * - The attribution interval is the UTC hour. A "unit" is the meter's AC of one hour, one bucket
+ *   and one set of linked vehicles. A unit's AC goes all to a sole vehicle; among several vehicles
+ *   in proportion to each one's DC in that whole hour while linked to that meter; equally when none
+ *   of them reported DC. Shares are rounded to 1e-9 kWh cumulatively in vehicle-id order (the last
+ *   vehicle takes the remainder), so they add up to the unit's AC exactly: attributed + unattributed
+ *   = the meter's total, in NUMERIC, for every meter, window and bucket.
+ * - Whole hours come from the hourly roll-ups (exactly equal to the raw readings, maintained by the
+ *   write statement); raw readings are read only where they must be: the window's partial edge
+ *   hours, hours in which a link changes mid-hour, and every hour when the buckets cut hours.
+ *
+ * Parameters (the service computes them; see AttributionWindow):
+ *  $1 from, $2 to: the window [from, to)
+ *  $3 hourFrom, $4 hourTo: the whole hours touching the window (floor(from), ceil(to))
+ *  $5 wholeFrom, $6 wholeTo: the hours read from roll-ups, [wholeFrom, wholeTo) ⊆ [from, to)
+ *     (empty, both = to, when buckets cut hours)
+ *  $7 bucket width (interval) or NULL for one bucket spanning the window; buckets start at $1
+ *  $8 the vehicle (vehicle view) or the meter (meter view); views add their own parameters after it
+ */
+const BUCKET_OF = (instant: string): string =>
+  `(CASE WHEN $7::interval IS NULL THEN $1::timestamptz ELSE date_bin($7::interval, ${instant}, $1::timestamptz) END)`;
+
+/** Which meters a view reads: every meter (fleet), one meter ($8, the meter view), or a vehicle's meters. */
+export type MeterScope = 'all' | 'meter' | 'vehicle';
+
+const SCOPE_PREDICATE: Record<MeterScope, (column: string) => string> = {
+  all: () => 'true',
+  meter: (column) => `${column} = $8::text`,
+  vehicle: (column) => `${column} IN (SELECT meter_id FROM scope_meters)`,
+};
+
+/** The vehicle view's meters: those the vehicle ($8) was linked to in the hours the window touches. */
+const SCOPE_METERS = `
+scope_meters AS (
+  SELECT DISTINCT meter_id FROM link_periods
+  WHERE vehicle_id = $8::text AND valid_from < $4::timestamptz AND coalesce(valid_to, 'infinity') > $3::timestamptz
+),`;
+
+const HOUR = `interval '1 hour'`;
+
+export function attributionCtes(scope: MeterScope): string {
+  const IN_METER_SCOPE = SCOPE_PREDICATE[scope];
+  return `${scope === 'vehicle' ? SCOPE_METERS : ''}
+periods AS (
+  SELECT vehicle_id, meter_id, valid_from, coalesce(valid_to, 'infinity') AS valid_to
+  FROM link_periods
+  WHERE ${IN_METER_SCOPE('meter_id')} AND valid_from < $4::timestamptz AND coalesce(valid_to, 'infinity') > $3::timestamptz
+),
+scope_vehicles AS (
+  SELECT vehicle_id FROM periods${scope === 'vehicle' ? '\n  UNION SELECT $8::text' : ''}
+),
+bounds AS (
+  SELECT p.vehicle_id, p.meter_id, b.at, date_trunc('hour', b.at, 'UTC') AS hour
+  FROM periods p CROSS JOIN LATERAL (VALUES (p.valid_from), (p.valid_to)) AS b(at)
+  WHERE b.at > $3::timestamptz AND b.at < $4::timestamptz AND b.at <> date_trunc('hour', b.at, 'UTC')
+),
+meter_cut_hours AS (
+  SELECT DISTINCT meter_id, hour FROM bounds
+),
+vehicle_cut_hours AS (
+  SELECT DISTINCT vehicle_id, hour FROM bounds
+),
+meter_whole AS (
+  SELECT h.meter_id, h.hour, h.kwh, h.readings
+  FROM meter_hourly h
+  WHERE ${IN_METER_SCOPE('h.meter_id')} AND h.hour >= $5::timestamptz AND h.hour < $6::timestamptz
+    AND NOT EXISTS (SELECT 1 FROM meter_cut_hours c WHERE c.meter_id = h.meter_id AND c.hour = h.hour)
+),
+meter_raw AS (
+  SELECT m.meter_id, m.ts, m.kwh_consumed_ac AS kwh
+  FROM meter_telemetry m
+  WHERE ${IN_METER_SCOPE('m.meter_id')} AND m.ts >= $1::timestamptz AND m.ts < $5::timestamptz
+  UNION ALL
+  SELECT m.meter_id, m.ts, m.kwh_consumed_ac
+  FROM meter_telemetry m
+  WHERE ${IN_METER_SCOPE('m.meter_id')} AND m.ts >= $6::timestamptz AND m.ts < $2::timestamptz
+  UNION ALL
+  SELECT m.meter_id, m.ts, m.kwh_consumed_ac
+  FROM meter_cut_hours c
+  JOIN meter_telemetry m ON m.meter_id = c.meter_id AND m.ts >= c.hour AND m.ts < c.hour + ${HOUR}
+  WHERE c.hour >= $5::timestamptz AND c.hour < $6::timestamptz
+),
+raw_units AS (
+  SELECT meter_id, date_trunc('hour', ts, 'UTC') AS hour, ${BUCKET_OF('ts')} AS bucket, vehicles,
+         sum(kwh) AS ac, count(*)::int AS n
+  FROM (
+    SELECT r.meter_id, r.ts, r.kwh,
+           (SELECT array_agg(p.vehicle_id ORDER BY p.vehicle_id) FROM link_periods p
+            WHERE p.meter_id = r.meter_id AND p.valid_from <= r.ts AND (p.valid_to IS NULL OR r.ts < p.valid_to)) AS vehicles
+    FROM meter_raw r
+  ) linked
+  GROUP BY 1, 2, 3, 4
+),
+members AS (
+  SELECT w.meter_id, w.hour, ${BUCKET_OF('w.hour')} AS bucket, ''::text AS set_key, w.kwh AS ac, w.readings AS n,
+         p.vehicle_id
+  FROM meter_whole w
+  LEFT JOIN periods p ON p.meter_id = w.meter_id AND p.valid_from <= w.hour AND p.valid_to >= w.hour + ${HOUR}
+  UNION ALL
+  SELECT u.meter_id, u.hour, u.bucket, coalesce(array_to_string(u.vehicles, ' '), ''), u.ac, u.n, v.vehicle_id
+  FROM raw_units u LEFT JOIN LATERAL unnest(u.vehicles) AS v(vehicle_id) ON true
+),
+weights AS (
+  SELECT p.vehicle_id, p.meter_id, vh.hour, vh.kwh AS dc
+  FROM periods p
+  JOIN vehicle_hourly vh ON vh.vehicle_id = p.vehicle_id
+   AND vh.hour >= greatest(p.valid_from, $3::timestamptz) AND vh.hour + ${HOUR} <= least(p.valid_to, $4::timestamptz)
+  UNION ALL
+  SELECT p.vehicle_id, p.meter_id, b.hour, sum(t.kwh_delivered_dc)
+  FROM (SELECT DISTINCT vehicle_id, meter_id, hour FROM bounds) b
+  JOIN periods p ON p.vehicle_id = b.vehicle_id AND p.meter_id = b.meter_id
+   AND p.valid_from < b.hour + ${HOUR} AND p.valid_to > b.hour
+  JOIN vehicle_telemetry t ON t.vehicle_id = p.vehicle_id
+   AND t.ts >= greatest(p.valid_from, b.hour) AND t.ts < least(p.valid_to, b.hour + ${HOUR})
+  GROUP BY 1, 2, 3
+),
+weighted AS (
+  SELECT m.meter_id, m.hour, m.bucket, m.ac, m.n, m.vehicle_id,
+         coalesce(w.dc, 0) AS w,
+         count(m.vehicle_id) OVER unit AS k,
+         row_number() OVER (unit ORDER BY m.vehicle_id) AS i,
+         sum(coalesce(w.dc, 0)) OVER unit AS total_w,
+         sum(coalesce(w.dc, 0)) OVER (unit ORDER BY m.vehicle_id) AS cum_w
+  FROM members m
+  LEFT JOIN (SELECT vehicle_id, meter_id, hour, sum(dc) AS dc FROM weights GROUP BY 1, 2, 3) w
+    ON w.vehicle_id = m.vehicle_id AND w.meter_id = m.meter_id AND w.hour = m.hour
+  WINDOW unit AS (PARTITION BY m.meter_id, m.hour, m.bucket, m.set_key)
+),
+shares AS (
+  SELECT meter_id, hour, bucket, vehicle_id, ac, n, i, total_w = 0 AS idle,
+         CASE
+           WHEN vehicle_id IS NULL THEN 0
+           WHEN k = 1 THEN ac
+           WHEN total_w > 0 THEN
+             (CASE WHEN cum_w = total_w THEN ac ELSE round(ac * cum_w / total_w, 9) END)
+             - (CASE WHEN cum_w - w = 0 THEN 0 ELSE round(ac * (cum_w - w) / total_w, 9) END)
+           ELSE
+             (CASE WHEN i = k THEN ac ELSE round(ac * i / k, 9) END)
+             - (CASE WHEN i = 1 THEN 0 ELSE round(ac * (i - 1) / k, 9) END)
+         END AS share
+  FROM weighted
+),
+vehicle_whole AS (
+  SELECT vh.vehicle_id, vh.hour, vh.kwh, vh.battery_temp_sum, vh.readings
+  FROM vehicle_hourly vh
+  WHERE vh.vehicle_id IN (SELECT vehicle_id FROM scope_vehicles)
+    AND vh.hour >= $5::timestamptz AND vh.hour < $6::timestamptz
+    AND NOT EXISTS (SELECT 1 FROM vehicle_cut_hours c WHERE c.vehicle_id = vh.vehicle_id AND c.hour = vh.hour)
+),
+vehicle_raw AS (
+  SELECT t.vehicle_id, t.ts, t.kwh_delivered_dc AS kwh, t.battery_temp
+  FROM vehicle_telemetry t
+  WHERE t.vehicle_id IN (SELECT vehicle_id FROM scope_vehicles) AND t.ts >= $1::timestamptz AND t.ts < $5::timestamptz
+  UNION ALL
+  SELECT t.vehicle_id, t.ts, t.kwh_delivered_dc, t.battery_temp
+  FROM vehicle_telemetry t
+  WHERE t.vehicle_id IN (SELECT vehicle_id FROM scope_vehicles) AND t.ts >= $6::timestamptz AND t.ts < $2::timestamptz
+  UNION ALL
+  SELECT t.vehicle_id, t.ts, t.kwh_delivered_dc, t.battery_temp
+  FROM vehicle_cut_hours c
+  JOIN vehicle_telemetry t ON t.vehicle_id = c.vehicle_id AND t.ts >= c.hour AND t.ts < c.hour + ${HOUR}
+  WHERE c.hour >= $5::timestamptz AND c.hour < $6::timestamptz
+),
+vehicle_energy AS (
+  SELECT w.vehicle_id, ${BUCKET_OF('w.hour')} AS bucket, p.meter_id, w.kwh, w.battery_temp_sum AS temp_sum, w.readings AS n
+  FROM vehicle_whole w
+  LEFT JOIN periods p ON p.vehicle_id = w.vehicle_id AND p.valid_from <= w.hour AND p.valid_to >= w.hour + ${HOUR}
+  UNION ALL
+  SELECT r.vehicle_id, ${BUCKET_OF('r.ts')}, p.meter_id, sum(r.kwh), sum(r.battery_temp), count(*)::int
+  FROM vehicle_raw r
+  LEFT JOIN periods p ON p.vehicle_id = r.vehicle_id AND p.valid_from <= r.ts AND r.ts < p.valid_to
+  GROUP BY 1, 2, 3
+)`;
+}
+
+export interface AttributionWindow {
+  from: Date;
+  to: Date;
+  hourFrom: Date;
+  hourTo: Date;
+  wholeFrom: Date;
+  wholeTo: Date;
+  /** e.g. '900 seconds', or null for one bucket spanning the window. */
+  bucket: string | null;
+}
+
+/** $1…$7 of the attribution CTEs. */
+export function attributionParams(window: AttributionWindow): unknown[] {
+  return [
+    window.from,
+    window.to,
+    window.hourFrom,
+    window.hourTo,
+    window.wholeFrom,
+    window.wholeTo,
+    window.bucket,
+  ];
+}
+
+/**
+ * A vehicle's status from its totals (NUMERIC), the same in every view: not judged without DC
+ * while linked, without attributed AC, or with too few readings for the window; else below or at
+ * least the threshold. `coverage` is the vehicle's readings over the readings the window should hold.
+ */
+export function statusExpression(ac: string, dc: string, coverage: string, threshold: string, minCoverage: string): string {
+  return `(CASE
+    WHEN coalesce(${dc}, 0) = 0 OR coalesce(${ac}, 0) = 0 OR ${coverage} < ${minCoverage} THEN 'insufficient_data'
+    WHEN ${dc} / ${ac} < ${threshold} THEN 'below_threshold'
+    ELSE 'ok' END)`;
+}
