@@ -1,5 +1,6 @@
 import request from 'supertest';
-import type { LinkPage, LinkView } from '../../src/links/dto/link.dto.ts';
+import { DataSource } from 'typeorm';
+import type { LinkHistory, LinkPage, LinkView } from '../../src/links/dto/link.dto.ts';
 import { createTestApp, type TestApp } from '../setup/test-app.ts';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -17,14 +18,16 @@ describe('links', () => {
     await t.close();
   });
 
-  const storedLinks = (vehicleId: string) =>
-    t.db.query<{ vehicle_id: string; meter_id: string; created_at: Date; updated_at: Date }>(
-      'SELECT vehicle_id, meter_id, created_at, updated_at FROM fleet_links WHERE vehicle_id = $1',
+  /** A vehicle's stored periods, oldest first ('-infinity' as text). */
+  const storedPeriods = (vehicleId: string) =>
+    t.db.query<{ meter_id: string; valid_from: string; valid_to: Date | null }>(
+      `SELECT meter_id, CASE WHEN valid_from = '-infinity' THEN '-infinity' ELSE to_char(valid_from AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END AS valid_from, valid_to
+       FROM link_periods WHERE vehicle_id = $1 ORDER BY link_periods.valid_from`,
       [vehicleId],
     );
 
   describe('POST /v1/links', () => {
-    it('creates a new link with 201 and stores it', async () => {
+    it('creates a first link with 201 that covers all time before, and stores it', async () => {
       const vehicleId = uniqueId('veh');
       const meterId = uniqueId('met');
 
@@ -33,39 +36,29 @@ describe('links', () => {
       expect(res.body).toEqual({
         vehicleId,
         meterId,
-        createdAt: expect.stringMatching(ISO_UTC),
-        updatedAt: expect.stringMatching(ISO_UTC),
+        validFrom: null,
+        validTo: null,
+        recordedAt: expect.stringMatching(ISO_UTC),
       });
-      const body = res.body as LinkView;
-      expect(body.updatedAt).toBe(body.createdAt);
-      const rows = await storedLinks(vehicleId);
-      expect(rows).toHaveLength(1);
-      expect(rows[0]!.meter_id).toBe(meterId);
-      expect(rows[0]!.created_at.toISOString()).toBe(body.createdAt);
+      expect(await storedPeriods(vehicleId)).toEqual([{ meter_id: meterId, valid_from: '-infinity', valid_to: null }]);
     });
 
-    it('re-points an existing vehicle to another meter with 200, keeping createdAt', async () => {
+    it('re-points an existing vehicle with 200: the old period ends now, the new one starts now', async () => {
       const vehicleId = uniqueId('veh');
-      const first = await request(t.server)
-        .post('/v1/links')
-        .send({ vehicleId, meterId: uniqueId('met') })
-        .expect(201);
+      const firstMeter = uniqueId('met');
+      await request(t.server).post('/v1/links').send({ vehicleId, meterId: firstMeter }).expect(201);
       const secondMeter = uniqueId('met');
+      t.clock.set('2026-11-20T08:15:00.000Z');
 
       const res = await request(t.server).post('/v1/links').send({ vehicleId, meterId: secondMeter }).expect(200);
 
-      const body = res.body as LinkView;
-      expect(body.vehicleId).toBe(vehicleId);
-      expect(body.meterId).toBe(secondMeter);
-      expect(body.createdAt).toBe((first.body as LinkView).createdAt);
-      expect(Date.parse(body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(body.createdAt));
-      const rows = await storedLinks(vehicleId);
-      expect(rows).toHaveLength(1);
-      expect(rows[0]!.meter_id).toBe(secondMeter);
-      // Microsecond precision in the database: the re-pointing transaction stamped a later updated_at.
-      expect(await t.db.count('fleet_links', 'vehicle_id = $1 AND updated_at > created_at', [vehicleId])).toBe(1);
+      expect(res.body).toMatchObject({ vehicleId, meterId: secondMeter, validFrom: '2026-11-20T08:15:00.000Z', validTo: null });
+      expect(await storedPeriods(vehicleId)).toEqual([
+        { meter_id: firstMeter, valid_from: '-infinity', valid_to: new Date('2026-11-20T08:15:00.000Z') },
+        { meter_id: secondMeter, valid_from: '2026-11-20T08:15:00.000Z', valid_to: null },
+      ]);
       const read = await request(t.server).get(`/v1/links/${vehicleId}`).expect(200);
-      expect(read.body).toEqual(body);
+      expect(read.body).toEqual(res.body);
     });
 
     it('answers 200 and changes nothing when the same link is posted again', async () => {
@@ -76,7 +69,7 @@ describe('links', () => {
       const again = await request(t.server).post('/v1/links').send({ vehicleId, meterId }).expect(200);
 
       expect(again.body).toEqual(first.body);
-      expect(await storedLinks(vehicleId)).toHaveLength(1);
+      expect(await storedPeriods(vehicleId)).toHaveLength(1);
     });
 
     it('lets several vehicles share one meter', async () => {
@@ -87,7 +80,7 @@ describe('links', () => {
         await request(t.server).post('/v1/links').send({ vehicleId, meterId }).expect(201);
       }
 
-      expect(await t.db.count('fleet_links', 'meter_id = $1', [meterId])).toBe(3);
+      expect(await t.db.count('link_periods', 'meter_id = $1 AND valid_to IS NULL', [meterId])).toBe(3);
       for (const vehicleId of vehicles) {
         const res = await request(t.server).get(`/v1/links/${vehicleId}`).expect(200);
         expect((res.body as LinkView).meterId).toBe(meterId);
@@ -141,17 +134,127 @@ describe('links', () => {
         message: expect.any(String),
         details: [{ field, errors: expect.arrayContaining([expect.any(String)]) }],
       });
-      expect(await t.db.count('fleet_links', 'vehicle_id = $1', [vehicleId])).toBe(0);
-      expect(await t.db.count('fleet_links', 'meter_id = $1', ['met-ok'])).toBe(0);
+      expect(await t.db.count('link_periods', 'vehicle_id = $1', [vehicleId])).toBe(0);
+      expect(await t.db.count('link_periods', 'meter_id = $1', ['met-ok'])).toBe(0);
     });
 
     it('rejects a body that is not a JSON object with 400, storing nothing', async () => {
-      const before = await t.db.count('fleet_links');
+      const before = await t.db.count('link_periods');
 
       const res = await request(t.server).post('/v1/links').send(['veh-x', 'met-x']).expect(400);
 
       expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
-      expect(await t.db.count('fleet_links')).toBe(before);
+      expect(await t.db.count('link_periods')).toBe(before);
+    });
+  });
+
+  describe('validFrom', () => {
+    const NOW = '2026-11-20T12:00:00.000Z';
+    beforeEach(() => t.clock.set(NOW));
+
+    it('starts a first link at validFrom (the vehicle was unlinked before)', async () => {
+      const vehicleId = uniqueId('veh');
+      const meterId = uniqueId('met');
+
+      const res = await request(t.server)
+        .post('/v1/links')
+        .send({ vehicleId, meterId, validFrom: '2026-11-19T10:30:00+01:00' })
+        .expect(201);
+
+      expect(res.body).toMatchObject({ validFrom: '2026-11-19T09:30:00.000Z', validTo: null });
+    });
+
+    it('ends the period holding a backdated validFrom there, mid-hour', async () => {
+      const vehicleId = uniqueId('veh');
+      const [m1, m2] = [uniqueId('met'), uniqueId('met')];
+      await request(t.server).post('/v1/links').send({ vehicleId, meterId: m1 }).expect(201);
+
+      await request(t.server).post('/v1/links').send({ vehicleId, meterId: m2, validFrom: '2026-11-20T02:17:00Z' }).expect(200);
+
+      const history = (await request(t.server).get(`/v1/links/${vehicleId}/history`).expect(200)).body as LinkHistory;
+      expect(history).toEqual({
+        vehicleId,
+        items: [
+          { meterId: m2, validFrom: '2026-11-20T02:17:00.000Z', validTo: null, recordedAt: expect.stringMatching(ISO_UTC) },
+          { meterId: m1, validFrom: null, validTo: '2026-11-20T02:17:00.000Z', recordedAt: expect.stringMatching(ISO_UTC) },
+        ],
+      });
+    });
+
+    it('refuses with 409 a validFrom before later periods, and replaces them with replaceLater: true', async () => {
+      const vehicleId = uniqueId('veh');
+      const [m1, m2, m3] = [uniqueId('met'), uniqueId('met'), uniqueId('met')];
+      await request(t.server).post('/v1/links').send({ vehicleId, meterId: m1 }).expect(201);
+      await request(t.server).post('/v1/links').send({ vehicleId, meterId: m2, validFrom: '2026-11-20T06:00:00Z' }).expect(200);
+
+      const refused = await request(t.server)
+        .post('/v1/links')
+        .send({ vehicleId, meterId: m3, validFrom: '2026-11-20T03:00:00Z' })
+        .expect(409);
+      expect(refused.body).toEqual({ statusCode: 409, error: 'Conflict', message: expect.stringContaining('replaceLater') });
+      expect(await storedPeriods(vehicleId)).toHaveLength(2); // unchanged
+
+      await request(t.server)
+        .post('/v1/links')
+        .send({ vehicleId, meterId: m3, validFrom: '2026-11-20T03:00:00Z', replaceLater: true })
+        .expect(200);
+      expect(await storedPeriods(vehicleId)).toEqual([
+        { meter_id: m1, valid_from: '-infinity', valid_to: new Date('2026-11-20T03:00:00.000Z') },
+        { meter_id: m3, valid_from: '2026-11-20T03:00:00.000Z', valid_to: null },
+      ]);
+    });
+
+    it('merges a re-point back to the meter of the period it ends into that period', async () => {
+      const vehicleId = uniqueId('veh');
+      const [m1, m2] = [uniqueId('met'), uniqueId('met')];
+      await request(t.server).post('/v1/links').send({ vehicleId, meterId: m1 }).expect(201);
+      await request(t.server).post('/v1/links').send({ vehicleId, meterId: m2, validFrom: '2026-11-20T06:00:00Z' }).expect(200);
+
+      await request(t.server)
+        .post('/v1/links')
+        .send({ vehicleId, meterId: m1, validFrom: '2026-11-20T05:00:00Z', replaceLater: true })
+        .expect(200);
+
+      expect(await storedPeriods(vehicleId)).toEqual([{ meter_id: m1, valid_from: '-infinity', valid_to: null }]);
+    });
+
+    it.each([
+      ['in the future', '2026-11-20T12:00:00.001Z', 'validFrom must not be in the future'],
+      ['with microseconds', '2026-11-20T11:00:00.000001Z', 'validFrom must be a whole millisecond'],
+      ['without a zone', '2026-11-20T11:00:00', 'ISO-8601'],
+    ])('rejects a validFrom %s with 400 naming validFrom, storing nothing', async (_case, validFrom, message) => {
+      const vehicleId = uniqueId('veh');
+
+      const res = await request(t.server).post('/v1/links').send({ vehicleId, meterId: 'met-x', validFrom }).expect(400);
+
+      expect(res.body).toMatchObject({
+        statusCode: 400,
+        details: [{ field: 'validFrom', errors: [expect.stringContaining(message)] }],
+      });
+      expect(await t.db.count('link_periods', 'vehicle_id = $1', [vehicleId])).toBe(0);
+    });
+  });
+
+  describe('DELETE /v1/links/:vehicleId', () => {
+    it('ends the current link now; the vehicle is then unlinked, its history kept', async () => {
+      const vehicleId = uniqueId('veh');
+      const meterId = uniqueId('met');
+      await request(t.server).post('/v1/links').send({ vehicleId, meterId }).expect(201);
+      t.clock.set('2026-11-21T09:00:00.000Z');
+
+      const res = await request(t.server).delete(`/v1/links/${vehicleId}`).expect(200);
+
+      expect(res.body).toMatchObject({ vehicleId, meterId, validFrom: null, validTo: '2026-11-21T09:00:00.000Z' });
+      await request(t.server).get(`/v1/links/${vehicleId}`).expect(404);
+      const history = (await request(t.server).get(`/v1/links/${vehicleId}/history`).expect(200)).body as LinkHistory;
+      expect(history.items).toHaveLength(1);
+      await request(t.server).delete(`/v1/links/${vehicleId}`).expect(404); // nothing current to end
+    });
+  });
+
+  describe('GET /v1/links/:vehicleId/history', () => {
+    it('answers 404 for a vehicle never linked', async () => {
+      await request(t.server).get(`/v1/links/${uniqueId('never')}/history`).expect(404);
     });
   });
 
@@ -207,9 +310,28 @@ describe('GET /v1/links (keyset pagination)', () => {
   }
 
   const dbOrder = async (): Promise<string[]> =>
-    (await t.db.query<{ vehicle_id: string }>('SELECT vehicle_id FROM fleet_links ORDER BY vehicle_id')).map(
-      (row) => row.vehicle_id,
+    (
+      await t.db.query<{ vehicle_id: string }>('SELECT vehicle_id FROM link_periods WHERE valid_to IS NULL ORDER BY vehicle_id')
+    ).map((row) => row.vehicle_id);
+
+  async function linkAll(vehicles: string[], meterOf: (vehicleId: string) => string): Promise<void> {
+    for (const vehicleId of vehicles) {
+      await request(t.server).post('/v1/links').send({ vehicleId, meterId: meterOf(vehicleId) }).expect(201);
+    }
+  }
+
+  /** 25 links, created in shuffled order, so the order of the pages cannot come from insertion order. */
+  const PAGE_VEHICLES = Array.from({ length: 25 }, (_, i) => `page-veh-${String(i).padStart(2, '0')}`);
+  const seedPageVehicles = (): Promise<void> =>
+    linkAll(
+      [...PAGE_VEHICLES].sort((a, b) => (a.split('').reverse().join('') < b.split('').reverse().join('') ? -1 : 1)),
+      (vehicleId) => `meter-of-${vehicleId}`,
     );
+
+  // Every test starts from an empty table and seeds what it needs: none depends on another's data.
+  beforeEach(async () => {
+    await t.db.query('TRUNCATE link_periods');
+  });
 
   it('answers an empty page with no cursor when there are no links', async () => {
     const res = await request(t.server).get('/v1/links').expect(200);
@@ -218,36 +340,36 @@ describe('GET /v1/links (keyset pagination)', () => {
   });
 
   it('walks 25 links in pages of 10: each link exactly once, in vehicle id order', async () => {
-    // Created in shuffled order, so the order of the pages cannot come from insertion order.
-    const vehicles = Array.from({ length: 25 }, (_, i) => `page-veh-${String(i).padStart(2, '0')}`);
-    const shuffled = [...vehicles].sort((a, b) =>
-      a.split('').reverse().join('') < b.split('').reverse().join('') ? -1 : 1,
-    );
-    for (const vehicleId of shuffled) {
-      await request(t.server)
-        .post('/v1/links')
-        .send({ vehicleId, meterId: `meter-of-${vehicleId}` })
-        .expect(201);
-    }
+    await seedPageVehicles();
 
     const { pages, ids } = await walk(10);
 
     expect(pages.map((page) => page.items.length)).toEqual([10, 10, 5]);
     expect(pages.map((page) => page.nextCursor)).toEqual(['page-veh-09', 'page-veh-19', null]);
-    expect(ids).toEqual(vehicles);
-    expect(new Set(ids).size).toBe(25);
+    expect(ids).toEqual(PAGE_VEHICLES);
     for (const item of pages.flatMap((page) => page.items)) {
       expect(item).toEqual({
         vehicleId: item.vehicleId,
         meterId: `meter-of-${item.vehicleId}`,
-        createdAt: expect.stringMatching(ISO_UTC),
-        updatedAt: expect.stringMatching(ISO_UTC),
+        validFrom: null,
+        validTo: null,
+        recordedAt: expect.stringMatching(ISO_UTC),
       });
     }
   });
 
+  it('lists only the vehicles currently on a meter with ?meterId=', async () => {
+    await linkAll(['d-1', 'd-2', 'd-3'], () => 'depot-1');
+    await linkAll(['e-1'], () => 'depot-2');
+    await request(t.server).post('/v1/links').send({ vehicleId: 'd-2', meterId: 'depot-2' }).expect(200); // moved away
+
+    const res = await request(t.server).get('/v1/links').query({ meterId: 'depot-1' }).expect(200);
+
+    expect((res.body as LinkPage).items.map((item) => item.vehicleId)).toEqual(['d-1', 'd-3']);
+  });
+
   it('ends with a null cursor, not an empty page, when the last page is exactly full', async () => {
-    // 25 links are stored; a limit of 5 fills the last page exactly.
+    await seedPageVehicles(); // 25 links: a limit of 5 fills the last page exactly
     const { pages, ids } = await walk(5);
 
     expect(pages).toHaveLength(5);
@@ -257,6 +379,7 @@ describe('GET /v1/links (keyset pagination)', () => {
   });
 
   it('starts strictly after the cursor, which need not be a stored vehicle id', async () => {
+    await seedPageVehicles();
     const res = await request(t.server).get('/v1/links').query({ after: 'page-veh-22', limit: 10 }).expect(200);
     expect((res.body as LinkPage).items.map((item) => item.vehicleId)).toEqual(['page-veh-23', 'page-veh-24']);
     expect((res.body as LinkPage).nextCursor).toBeNull();
@@ -268,27 +391,20 @@ describe('GET /v1/links (keyset pagination)', () => {
 
   it('keeps every link exactly once across pages for ids mixing case and punctuation', async () => {
     const tricky = ['A', 'a', 'Z', 'z', 'a-1', 'a.1', 'a1', 'a_1', 'a:1', 'a-', 'a--1', '0', '9', '_', '-', '.', ':'];
-    for (const vehicleId of tricky) {
-      await request(t.server).post('/v1/links').send({ vehicleId, meterId: 'tricky-meter' }).expect(201);
-    }
+    await linkAll(tricky, () => 'tricky-meter');
 
     const { ids } = await walk(3);
 
-    expect(ids).toEqual(await dbOrder());
-    expect(new Set(ids).size).toBe(ids.length);
-    expect([...ids].sort()).toEqual([...(await dbOrder())].sort());
-    expect(ids).toEqual(expect.arrayContaining(tricky));
-    expect(ids).toHaveLength(25 + tricky.length);
+    expect(ids).toEqual(await dbOrder()); // PostgreSQL's order of the ids, each once
+    expect(ids).toHaveLength(tricky.length);
+    expect([...ids].sort()).toEqual([...tricky].sort());
   });
 
   it('answers at most 100 links without a limit, and up to 1000 with limit=1000', async () => {
-    const stored = await t.db.count('fleet_links');
-    const extra = Array.from({ length: 101 - stored + 5 }, (_, i) => `bulk-veh-${String(i).padStart(3, '0')}`);
-    for (const vehicleId of extra) {
-      await request(t.server).post('/v1/links').send({ vehicleId, meterId: 'bulk-meter' }).expect(201);
-    }
-    const total = await t.db.count('fleet_links');
-    expect(total).toBeGreaterThan(100);
+    await linkAll(
+      Array.from({ length: 106 }, (_, i) => `bulk-veh-${String(i).padStart(3, '0')}`),
+      () => 'bulk-meter',
+    );
 
     const byDefault = await request(t.server).get('/v1/links').expect(200);
     expect((byDefault.body as LinkPage).items).toHaveLength(100);
@@ -300,6 +416,7 @@ describe('GET /v1/links (keyset pagination)', () => {
   });
 
   it('returns one link with limit=1 and a cursor to the next', async () => {
+    await seedPageVehicles();
     const [first, second] = await dbOrder();
 
     const res = await request(t.server).get('/v1/links').query({ limit: 1 }).expect(200);
@@ -330,5 +447,35 @@ describe('GET /v1/links (keyset pagination)', () => {
     const res = await request(t.server).get('/v1/links?after=bad%20cursor').expect(400);
 
     expect(res.body).toMatchObject({ statusCode: 400, details: [expect.objectContaining({ field: 'after' })] });
+  });
+});
+
+describe('migrating fleet_links into link periods', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('turns every existing link into a period covering all past time, losing none', async () => {
+    const dataSource = t.app.get(DataSource);
+    await dataSource.undoLastMigration({ transaction: 'each' }); // back to the previous release's schema
+    await t.db.query(
+      `INSERT INTO fleet_links (vehicle_id, meter_id, created_at)
+       SELECT 'mig-veh-' || i, 'mig-met-' || (i % 7), '2026-01-01T00:00:00Z' FROM generate_series(1, 500) AS i`,
+    );
+
+    await dataSource.runMigrations({ transaction: 'each' });
+
+    expect(await t.db.count('link_periods')).toBe(500);
+    expect(
+      await t.db.count('link_periods', `valid_from = '-infinity' AND valid_to IS NULL AND meter_id = 'mig-met-' || (substr(vehicle_id, 9)::int % 7)`),
+    ).toBe(500);
+    const res = await request(t.server).get('/v1/links/mig-veh-42').expect(200);
+    expect(res.body).toMatchObject({ meterId: 'mig-met-0', validFrom: null, validTo: null });
+    // The view keeps the previous release's reads working during a rolling upgrade.
+    expect(await t.db.count('fleet_links')).toBe(500);
   });
 });
