@@ -28,7 +28,9 @@ export class LinkPeriods1796100000000 implements MigrationInterface {
         PRIMARY KEY (vehicle_id, valid_from),
         CONSTRAINT link_periods_not_empty CHECK (valid_to IS NULL OR valid_to > valid_from)
       )`);
-    await runner.query(`CREATE UNIQUE INDEX link_periods_current_idx ON link_periods (vehicle_id) WHERE valid_to IS NULL`);
+    await runner.query(
+      `CREATE UNIQUE INDEX link_periods_current_idx ON link_periods (vehicle_id) WHERE valid_to IS NULL`,
+    );
     await runner.query(`CREATE INDEX link_periods_meter_idx ON link_periods (meter_id, valid_from)`);
     await runner.query(`
       INSERT INTO link_periods (vehicle_id, valid_from, valid_to, meter_id, recorded_at)

@@ -44,7 +44,8 @@ export class AnalyticsController {
   @Get('meters/:meterId')
   @ApiOperation({
     summary: "A meter's (depot's) AC, its vehicles' DC and attributed shares, idle and unattributed AC over a window",
-    description: "Same window and buckets as a vehicle's performance. 404 for a meter never seen (no reading, no link).",
+    description:
+      "Same window and buckets as a vehicle's performance. 404 for a meter never seen (no reading, no link).",
   })
   @ApiParam({ name: 'meterId' })
   @ApiQuery({

@@ -28,10 +28,19 @@ const BUCKET_OF = (instant: string): string =>
 /** Which meters a view reads: every meter (fleet), one meter ($8, the meter view), or a vehicle's meters. */
 export type MeterScope = 'all' | 'meter' | 'vehicle';
 
+// `= ANY(ARRAY(subquery))` rather than `IN (subquery)`: an index condition on (device id, …) keys
+// with the few ids as one array, never a scan of the roll-ups' hour index for the whole fleet.
 const SCOPE_PREDICATE: Record<MeterScope, (column: string) => string> = {
   all: () => 'true',
   meter: (column) => `${column} = $8::text`,
-  vehicle: (column) => `${column} IN (SELECT meter_id FROM scope_meters)`,
+  vehicle: (column) => `${column} = ANY(ARRAY(SELECT meter_id FROM scope_meters))`,
+};
+
+/** The vehicles a view reads: all of them for the fleet, else those linked to the scope's meters (and the vehicle). */
+const VEHICLE_PREDICATE: Record<MeterScope, (column: string) => string> = {
+  all: () => 'true',
+  meter: (column) => `${column} = ANY(ARRAY(SELECT vehicle_id FROM scope_vehicles))`,
+  vehicle: (column) => `${column} = ANY(ARRAY(SELECT vehicle_id FROM scope_vehicles))`,
 };
 
 /** The vehicle view's meters: those the vehicle ($8) was linked to in the hours the window touches. */
@@ -45,6 +54,7 @@ const HOUR = `interval '1 hour'`;
 
 export function attributionCtes(scope: MeterScope): string {
   const IN_METER_SCOPE = SCOPE_PREDICATE[scope];
+  const IN_VEHICLE_SCOPE = VEHICLE_PREDICATE[scope];
   return `${scope === 'vehicle' ? SCOPE_METERS : ''}
 periods AS (
   SELECT vehicle_id, meter_id, valid_from, coalesce(valid_to, 'infinity') AS valid_to
@@ -83,6 +93,7 @@ meter_raw AS (
   SELECT m.meter_id, m.ts, m.kwh_consumed_ac
   FROM meter_cut_hours c
   JOIN meter_telemetry m ON m.meter_id = c.meter_id AND m.ts >= c.hour AND m.ts < c.hour + ${HOUR}
+   AND m.ts >= $5::timestamptz AND m.ts < $6::timestamptz
   WHERE c.hour >= $5::timestamptz AND c.hour < $6::timestamptz
 ),
 raw_units AS (
@@ -117,6 +128,7 @@ weights AS (
    AND p.valid_from < b.hour + ${HOUR} AND p.valid_to > b.hour
   JOIN vehicle_telemetry t ON t.vehicle_id = p.vehicle_id
    AND t.ts >= greatest(p.valid_from, b.hour) AND t.ts < least(p.valid_to, b.hour + ${HOUR})
+   AND t.ts >= $3::timestamptz AND t.ts < $4::timestamptz
   GROUP BY 1, 2, 3
 ),
 weighted AS (
@@ -148,22 +160,23 @@ shares AS (
 vehicle_whole AS (
   SELECT vh.vehicle_id, vh.hour, vh.kwh, vh.battery_temp_sum, vh.readings
   FROM vehicle_hourly vh
-  WHERE vh.vehicle_id IN (SELECT vehicle_id FROM scope_vehicles)
+  WHERE ${IN_VEHICLE_SCOPE('vh.vehicle_id')}
     AND vh.hour >= $5::timestamptz AND vh.hour < $6::timestamptz
     AND NOT EXISTS (SELECT 1 FROM vehicle_cut_hours c WHERE c.vehicle_id = vh.vehicle_id AND c.hour = vh.hour)
 ),
 vehicle_raw AS (
   SELECT t.vehicle_id, t.ts, t.kwh_delivered_dc AS kwh, t.battery_temp
   FROM vehicle_telemetry t
-  WHERE t.vehicle_id IN (SELECT vehicle_id FROM scope_vehicles) AND t.ts >= $1::timestamptz AND t.ts < $5::timestamptz
+  WHERE ${IN_VEHICLE_SCOPE('t.vehicle_id')} AND t.ts >= $1::timestamptz AND t.ts < $5::timestamptz
   UNION ALL
   SELECT t.vehicle_id, t.ts, t.kwh_delivered_dc, t.battery_temp
   FROM vehicle_telemetry t
-  WHERE t.vehicle_id IN (SELECT vehicle_id FROM scope_vehicles) AND t.ts >= $6::timestamptz AND t.ts < $2::timestamptz
+  WHERE ${IN_VEHICLE_SCOPE('t.vehicle_id')} AND t.ts >= $6::timestamptz AND t.ts < $2::timestamptz
   UNION ALL
   SELECT t.vehicle_id, t.ts, t.kwh_delivered_dc, t.battery_temp
   FROM vehicle_cut_hours c
   JOIN vehicle_telemetry t ON t.vehicle_id = c.vehicle_id AND t.ts >= c.hour AND t.ts < c.hour + ${HOUR}
+   AND t.ts >= $5::timestamptz AND t.ts < $6::timestamptz
   WHERE c.hour >= $5::timestamptz AND c.hour < $6::timestamptz
 ),
 vehicle_energy AS (
@@ -191,15 +204,7 @@ export interface AttributionWindow {
 
 /** $1…$7 of the attribution CTEs. */
 export function attributionParams(window: AttributionWindow): unknown[] {
-  return [
-    window.from,
-    window.to,
-    window.hourFrom,
-    window.hourTo,
-    window.wholeFrom,
-    window.wholeTo,
-    window.bucket,
-  ];
+  return [window.from, window.to, window.hourFrom, window.hourTo, window.wholeFrom, window.wholeTo, window.bucket];
 }
 
 /**
@@ -207,7 +212,13 @@ export function attributionParams(window: AttributionWindow): unknown[] {
  * while linked, without attributed AC, or with too few readings for the window; else below or at
  * least the threshold. `coverage` is the vehicle's readings over the readings the window should hold.
  */
-export function statusExpression(ac: string, dc: string, coverage: string, threshold: string, minCoverage: string): string {
+export function statusExpression(
+  ac: string,
+  dc: string,
+  coverage: string,
+  threshold: string,
+  minCoverage: string,
+): string {
   return `(CASE
     WHEN coalesce(${dc}, 0) = 0 OR coalesce(${ac}, 0) = 0 OR ${coverage} < ${minCoverage} THEN 'insufficient_data'
     WHEN ${dc} / ${ac} < ${threshold} THEN 'below_threshold'

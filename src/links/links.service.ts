@@ -122,7 +122,10 @@ async function applyLink(
 }
 
 function holds(period: PeriodRow, at: number): boolean {
-  return (period.valid_from === null || period.valid_from.getTime() < at) && (period.valid_to === null || period.valid_to.getTime() > at);
+  return (
+    (period.valid_from === null || period.valid_from.getTime() < at) &&
+    (period.valid_to === null || period.valid_to.getTime() > at)
+  );
 }
 
 /** validFrom: an instant in whole milliseconds, not after now. */
@@ -130,7 +133,8 @@ function checkedValidFrom(text: string, now: Date): Date {
   const instant = parseInstant(text)!; // the DTO validated it
   const problems: string[] = [];
   if (instant.epochMicros % 1000n !== 0n) problems.push(`validFrom must be a whole millisecond (got ${text})`);
-  if (instant.epochMs > now.getTime()) problems.push(`validFrom must not be in the future (now is ${now.toISOString()})`);
+  if (instant.epochMs > now.getTime())
+    problems.push(`validFrom must not be in the future (now is ${now.toISOString()})`);
   if (problems.length > 0) throw new InvalidLink([{ field: 'validFrom', errors: problems }]);
   return new Date(instant.epochMs);
 }
@@ -145,6 +149,6 @@ function toView(period: PeriodRow): LinkView {
   };
 }
 
-function withoutVehicle({ vehicleId: _, ...rest }: LinkView): Omit<LinkView, 'vehicleId'> {
-  return rest;
+function withoutVehicle(view: LinkView): Omit<LinkView, 'vehicleId'> {
+  return { meterId: view.meterId, validFrom: view.validFrom, validTo: view.validTo, recordedAt: view.recordedAt };
 }

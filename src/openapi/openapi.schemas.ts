@@ -108,7 +108,10 @@ export const LINK_BODY: SchemaObject = {
       description:
         "From when (not in the future, whole ms). Omitted: a vehicle's first link covers all time before; a re-point starts now",
     },
-    replaceLater: { type: 'boolean', description: 'Let a backdated validFrom replace the periods that started after it' },
+    replaceLater: {
+      type: 'boolean',
+      description: 'Let a backdated validFrom replace the periods that started after it',
+    },
   },
 };
 
@@ -144,7 +147,10 @@ const status: SchemaObject = {
 };
 
 const performanceTotals = {
-  acKwh: { type: 'number', description: "AC attributed to the vehicle (its share of its meters' AC while linked), kWh" },
+  acKwh: {
+    type: 'number',
+    description: "AC attributed to the vehicle (its share of its meters' AC while linked), kWh",
+  },
   dcKwh: { type: 'number', description: 'DC delivered to the battery while linked, kWh' },
   unlinkedDcKwh: { type: 'number', description: 'DC reported while linked to no meter: not in the efficiency, kWh' },
   efficiency: nullableNumber('dcKwh / acKwh; null without attributed AC'),
@@ -197,7 +203,8 @@ export const METER_PERFORMANCE: SchemaObject = {
     ...meterTotals,
     vehicles: {
       type: 'array',
-      description: "Vehicles linked in the window: their attributed shares (Σ acKwh + unattributedAcKwh = the meter's acKwh)",
+      description:
+        "Vehicles linked in the window: their attributed shares (Σ acKwh + unattributedAcKwh = the meter's acKwh)",
       items: {
         type: 'object',
         properties: {
@@ -243,7 +250,6 @@ export const FLEET_REPORT: SchemaObject = {
     },
   },
 };
-
 
 export const METER_LIVE: SchemaObject = {
   type: 'object',

@@ -4,6 +4,8 @@ import type { TestDb } from '../setup/test-db.ts';
  * History rows written straight into the partitioned tables, for analytics, EXPLAIN and partition
  * tests that need readings the API would refuse at the pinned clock (far past or future days) or
  * many rows at once. The API path is covered by the telemetry tests; these only set the stage.
+ * Like the telemetry writer, they keep the hourly roll-ups in step (fed only by the rows stored),
+ * since analytics reads whole hours from the roll-ups.
  */
 
 export interface MeterHistoryRow {
@@ -40,33 +42,62 @@ export function aVehicleRow(overrides: Partial<VehicleHistoryRow> = {}): Vehicle
 
 const instant = (ts: string | Date): string => (ts instanceof Date ? ts.toISOString() : ts);
 
-/** Inserts meter history rows (through the parent table, so PostgreSQL routes each to its partition). */
-export async function insertMeterHistory(db: TestDb, rows: MeterHistoryRow[]): Promise<void> {
+/** Inserts meter history rows (through the parent table, so PostgreSQL routes each to its partition); `rollUp: false` leaves the roll-ups alone. */
+export async function insertMeterHistory(
+  db: TestDb,
+  rows: MeterHistoryRow[],
+  options: { rollUp: boolean } = { rollUp: true },
+): Promise<void> {
   if (rows.length === 0) return;
   await db.query(
-    `INSERT INTO meter_telemetry (meter_id, ts, kwh_consumed_ac, voltage)
-     SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::numeric[], $4::float8[])`,
+    `WITH stored AS (
+       INSERT INTO meter_telemetry (meter_id, ts, kwh_consumed_ac, voltage)
+       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::numeric[], $4::float8[])
+       ON CONFLICT DO NOTHING
+       RETURNING meter_id, ts, kwh_consumed_ac
+     )
+     INSERT INTO meter_hourly AS hourly (meter_id, hour, kwh, readings)
+     SELECT meter_id, date_trunc('hour', ts, 'UTC'), sum(kwh_consumed_ac), count(*)::int FROM stored
+     WHERE $5 GROUP BY 1, 2
+     ON CONFLICT (meter_id, hour) DO UPDATE
+       SET kwh = hourly.kwh + EXCLUDED.kwh, readings = hourly.readings + EXCLUDED.readings`,
     [
       rows.map((row) => row.meterId),
       rows.map((row) => instant(row.ts)),
       rows.map((row) => String(row.kwhConsumedAc)),
       rows.map((row) => row.voltage),
+      options.rollUp,
     ],
   );
 }
 
-/** Inserts vehicle history rows (through the parent table, so PostgreSQL routes each to its partition). */
-export async function insertVehicleHistory(db: TestDb, rows: VehicleHistoryRow[]): Promise<void> {
+/** Inserts vehicle history rows (through the parent table, so PostgreSQL routes each to its partition); `rollUp: false` leaves the roll-ups alone. */
+export async function insertVehicleHistory(
+  db: TestDb,
+  rows: VehicleHistoryRow[],
+  options: { rollUp: boolean } = { rollUp: true },
+): Promise<void> {
   if (rows.length === 0) return;
   await db.query(
-    `INSERT INTO vehicle_telemetry (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp)
-     SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::numeric[], $5::float8[])`,
+    `WITH stored AS (
+       INSERT INTO vehicle_telemetry (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp)
+       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::numeric[], $5::float8[])
+       ON CONFLICT DO NOTHING
+       RETURNING vehicle_id, ts, kwh_delivered_dc, battery_temp
+     )
+     INSERT INTO vehicle_hourly AS hourly (vehicle_id, hour, kwh, battery_temp_sum, readings)
+     SELECT vehicle_id, date_trunc('hour', ts, 'UTC'), sum(kwh_delivered_dc), sum(battery_temp), count(*)::int
+     FROM stored WHERE $6 GROUP BY 1, 2
+     ON CONFLICT (vehicle_id, hour) DO UPDATE
+       SET kwh = hourly.kwh + EXCLUDED.kwh, battery_temp_sum = hourly.battery_temp_sum + EXCLUDED.battery_temp_sum,
+           readings = hourly.readings + EXCLUDED.readings`,
     [
       rows.map((row) => row.vehicleId),
       rows.map((row) => instant(row.ts)),
       rows.map((row) => row.soc),
       rows.map((row) => String(row.kwhDeliveredDc)),
       rows.map((row) => row.batteryTemp),
+      options.rollUp,
     ],
   );
 }

@@ -1,7 +1,9 @@
 import { jest } from '@jest/globals';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { VEHICLE_PERFORMANCE_BUCKETS } from '../../src/analytics/performance.sql.ts';
+import { attributionParams } from '../../src/analytics/attribution.sql.ts';
+import { attributionWindow } from '../../src/analytics/report-window.ts';
+import { VEHICLE_PERFORMANCE } from '../../src/analytics/vehicle-performance.sql.ts';
 import type { PerformanceBucket, VehiclePerformance } from '../../src/analytics/dto/performance.dto.ts';
 import { meterReading, vehicleReading } from '../builders/readings.builder.ts';
 import { createTestApp, type TestApp } from '../setup/test-app.ts';
@@ -42,11 +44,23 @@ const emptyBucket = (from: string, to: string): PerformanceBucket => ({
   to,
   acKwh: 0,
   dcKwh: 0,
+  unlinkedDcKwh: 0,
   efficiency: null,
   avgBatteryTemp: null,
   meterReadings: 0,
   vehicleReadings: 0,
+  coverage: 0,
+  status: 'insufficient_data',
 });
+
+/** The statement's parameters for a window with day buckets, as the service passes them. */
+const dayBucketParams = (vehicleId: string, from: string, to: string): unknown[] => [
+  ...attributionParams(attributionWindow({ from: new Date(from), to: new Date(to) }, 86_400)),
+  vehicleId,
+  0.85,
+  60,
+  0.5,
+];
 
 describe('GET /v1/analytics/performance/:vehicleId?from=&to=', () => {
   it('sums exactly the readings in [from, to): start included, end excluded, outside left out', async () => {
@@ -75,10 +89,14 @@ describe('GET /v1/analytics/performance/:vehicleId?from=&to=', () => {
       to: '2026-03-14T08:00:00.000Z',
       acKwh: 1,
       dcKwh: 0.9,
+      unlinkedDcKwh: 0,
       efficiency: 0.9,
       avgBatteryTemp: 25,
       meterReadings: 3,
       vehicleReadings: 2,
+      coverage: 2 / 1440,
+      status: 'insufficient_data',
+      meters: [{ meterId, from: '2026-03-13T08:00:00.000Z', to: '2026-03-14T08:00:00.000Z', acKwh: 1 }],
     });
   });
 
@@ -135,10 +153,14 @@ describe('GET /v1/analytics/performance/:vehicleId?from=&to=', () => {
       to: NOW.toISOString(),
       acKwh: 1.5,
       dcKwh: 0,
+      unlinkedDcKwh: 0,
       efficiency: 0,
       avgBatteryTemp: null,
       meterReadings: 1,
       vehicleReadings: 0,
+      coverage: 0,
+      status: 'insufficient_data', // no DC: nothing to judge, not a 0 % charger
+      meters: [{ meterId, from: '2026-03-14T12:00:00.000Z', to: NOW.toISOString(), acKwh: 1.5 }],
     });
     expect(body).not.toHaveProperty('buckets');
   });
@@ -176,6 +198,10 @@ describe('GET /v1/analytics/performance/:vehicleId?bucket=', () => {
       avgBatteryTemp: 24,
       meterReadings: 4,
       vehicleReadings: 4,
+      unlinkedDcKwh: 0,
+      coverage: 4 / 240,
+      status: 'insufficient_data',
+      meters: [{ meterId, from: '2026-03-15T06:00:00.000Z', to: '2026-03-15T10:00:00.000Z', acKwh: 1.5 }],
       buckets: [
         {
           from: '2026-03-15T06:00:00.000Z',
@@ -186,6 +212,9 @@ describe('GET /v1/analytics/performance/:vehicleId?bucket=', () => {
           avgBatteryTemp: 20,
           meterReadings: 2,
           vehicleReadings: 1,
+          unlinkedDcKwh: 0,
+          coverage: 1 / 60,
+          status: 'insufficient_data',
         },
         {
           from: '2026-03-15T07:00:00.000Z',
@@ -196,6 +225,9 @@ describe('GET /v1/analytics/performance/:vehicleId?bucket=', () => {
           avgBatteryTemp: 23,
           meterReadings: 1,
           vehicleReadings: 2,
+          unlinkedDcKwh: 0,
+          coverage: 2 / 60,
+          status: 'insufficient_data',
         },
         emptyBucket('2026-03-15T08:00:00.000Z', '2026-03-15T09:00:00.000Z'),
         {
@@ -207,6 +239,9 @@ describe('GET /v1/analytics/performance/:vehicleId?bucket=', () => {
           avgBatteryTemp: 30,
           meterReadings: 1,
           vehicleReadings: 1,
+          unlinkedDcKwh: 0,
+          coverage: 1 / 60,
+          status: 'insufficient_data',
         },
       ],
     });
@@ -322,14 +357,16 @@ describe('GET /v1/analytics/performance/:vehicleId?bucket=', () => {
 
     const rows = await dataSource.transaction(async (em) => {
       await em.query(`SET LOCAL timezone = 'America/New_York'`);
-      return em.query<Array<{ bucket_from: Date | null; bucket_to: Date | null; ac_kwh: number }>>(
-        VEHICLE_PERFORMANCE_BUCKETS,
-        [vehicleId, '2026-03-07T12:00:00Z', '2026-03-10T12:00:00Z', '86400 seconds'],
+      return em.query<Array<{ kind: string; bucket_from: Date | null; bucket_to: Date | null; ac_kwh: number }>>(
+        VEHICLE_PERFORMANCE,
+        dayBucketParams(vehicleId, '2026-03-07T12:00:00Z', '2026-03-10T12:00:00Z'),
       );
     });
 
     expect(
-      rows.map((row) => [row.bucket_from?.toISOString() ?? null, row.bucket_to?.toISOString() ?? null, row.ac_kwh]),
+      rows
+        .filter((row) => row.kind !== 'meter')
+        .map((row) => [row.bucket_from?.toISOString() ?? null, row.bucket_to?.toISOString() ?? null, row.ac_kwh]),
     ).toEqual([
       [null, null, 3],
       ['2026-03-07T12:00:00.000Z', '2026-03-08T12:00:00.000Z', 1],
@@ -428,8 +465,14 @@ describe('the bucketed statement plan (STYLE R14)', () => {
     return t.app.get(DataSource).transaction(async (em) => {
       await em.query('SET LOCAL enable_seqscan = off');
       const [row] = await em.query<Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>>(
-        `EXPLAIN (FORMAT JSON) ${VEHICLE_PERFORMANCE_BUCKETS}`,
-        ['aw-plan-veh', from, to, '900 seconds'],
+        `EXPLAIN (FORMAT JSON) ${VEHICLE_PERFORMANCE}`,
+        [
+          ...attributionParams(attributionWindow({ from: new Date(from), to: new Date(to) }, 900)),
+          'aw-plan-veh',
+          0.85,
+          60,
+          0.5,
+        ],
       );
       return row!['QUERY PLAN'][0]!.Plan;
     });
@@ -440,8 +483,12 @@ describe('the bucketed statement plan (STYLE R14)', () => {
     async (table) => {
       const plan = await explain('2026-03-14T12:00:00Z', '2026-03-15T12:00:00Z');
 
+      // 15-minute buckets cut hours: every reading is read raw (the roll-ups are hourly).
       const scans = planNodes(plan).filter((node) => node['Relation Name']?.startsWith(table));
-      expect(scans.map((node) => node['Relation Name']).sort()).toEqual([`${table}_p20260314`, `${table}_p20260315`]);
+      expect([...new Set(scans.map((node) => node['Relation Name']))].sort()).toEqual([
+        `${table}_p20260314`,
+        `${table}_p20260315`,
+      ]);
       for (const scan of scans) {
         const index =
           scan['Index Name'] ??

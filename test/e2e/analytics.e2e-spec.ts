@@ -66,10 +66,14 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
       to: '2026-03-15T12:00:00.000Z',
       acKwh: 1,
       dcKwh: 0.9,
+      unlinkedDcKwh: 0,
       efficiency: 0.9,
       avgBatteryTemp: 26,
       meterReadings: 3,
       vehicleReadings: 3,
+      coverage: 3 / 1440, // three readings where a day at one a minute holds 1,440
+      status: 'insufficient_data',
+      meters: [{ meterId, from: '2026-03-14T12:00:00.000Z', to: '2026-03-15T12:00:00.000Z', acKwh: 1 }],
     });
   });
 
@@ -82,7 +86,7 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
       meterReading(meterId, at(NOW.getTime() - HOUR), 0.2),
       ...Array.from({ length: 10 }, (_, i) => vehicleReading(vehicleId, at(NOW.getTime() - (i + 1) * 60_000), 0.03)),
     ]);
-    expect(0.1 + 0.2).not.toBe(0.3); // what a float sum would answer
+    // A float sum would answer 0.30000000000000004.
 
     const res = await request(t.server).get(`/v1/analytics/performance/${vehicleId}`).expect(200);
 
@@ -110,7 +114,7 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
       t,
       minutes.map((ts, i) => vehicleReading(vehicleId, ts, 0.009, i % 2 === 0 ? 20 : 30)),
     );
-    expect(minutes.reduce((sum) => sum + 0.01, 0)).not.toBe(14.4); // floats drift
+    // Adding 0.01 as a float 1,440 times drifts away from 14.4.
 
     const body = await performance(vehicleId);
 
@@ -153,7 +157,7 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
     expect(await performance(otherVehicle)).toMatchObject({ meterId: otherMeter, acKwh: 7, dcKwh: 6 });
   });
 
-  it("uses the re-pointed meter's AC once a link changes", async () => {
+  it('keeps the readings before a re-point on the old meter (a re-point starts now, it does not rewrite the past)', async () => {
     const vehicleId = uniqueId('veh');
     const firstMeter = uniqueId('met');
     const secondMeter = uniqueId('met');
@@ -168,16 +172,12 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
 
     await request(t.server).post('/v1/links').send({ vehicleId, meterId: secondMeter }).expect(200);
 
-    expect(await performance(vehicleId)).toMatchObject({
-      meterId: secondMeter,
-      acKwh: 3,
-      dcKwh: 1.5,
-      efficiency: 0.5,
-      meterReadings: 1,
-    });
+    const after = await performance(vehicleId);
+    expect(after).toMatchObject({ meterId: secondMeter, acKwh: 2, dcKwh: 1.5, efficiency: 0.75, meterReadings: 1 });
+    expect(after.meters).toEqual([{ meterId: firstMeter, from: FROM.toISOString(), to: NOW.toISOString(), acKwh: 2 }]);
   });
 
-  it("gives each vehicle sharing a meter the meter's full AC and only its own DC", async () => {
+  it("splits a shared meter's AC: by the vehicles' DC in the hour, equally in an hour when none charged", async () => {
     const meterId = uniqueId('depot');
     const first = uniqueId('veh');
     const second = uniqueId('veh');
@@ -191,20 +191,20 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
       vehicleReading(second, ts, 3, 30),
     ]);
 
+    // Hour of 2.5 kWh: first 1 of 4 kWh DC, second 3 of 4. Hour of 1.5 kWh: no DC, half each.
     expect(await performance(first)).toMatchObject({
       meterId,
-      acKwh: 4,
+      acKwh: 0.625 + 0.75,
       dcKwh: 1,
-      efficiency: 0.25,
+      efficiency: 1 / 1.375,
       avgBatteryTemp: 20,
       meterReadings: 2,
       vehicleReadings: 1,
     });
     expect(await performance(second)).toMatchObject({
       meterId,
-      acKwh: 4,
+      acKwh: 1.875 + 0.75,
       dcKwh: 3,
-      efficiency: 0.75,
       avgBatteryTemp: 30,
       meterReadings: 2,
       vehicleReadings: 1,
@@ -230,10 +230,14 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
       to: NOW.toISOString(),
       acKwh: 0,
       dcKwh: 0,
+      unlinkedDcKwh: 0,
       efficiency: null,
       avgBatteryTemp: null,
       meterReadings: 0,
       vehicleReadings: 0,
+      coverage: 0,
+      status: 'insufficient_data',
+      meters: [{ meterId, from: FROM.toISOString(), to: NOW.toISOString(), acKwh: 0 }],
     });
   });
 

@@ -54,12 +54,7 @@ async function fleet(query: Record<string, string | number> = {}): Promise<Fleet
 }
 
 /** Readings of one device every `stepMinutes` over [from, to) (HH:MM today), each of `kwh`. */
-function everyMinutes(
-  make: (timestamp: string) => object,
-  from: string,
-  to: string,
-  stepMinutes: number,
-): object[] {
+function everyMinutes(make: (timestamp: string) => object, from: string, to: string, stepMinutes: number): object[] {
   const readings: object[] = [];
   for (let ms = Date.parse(at(from)); ms < Date.parse(at(to)); ms += stepMinutes * 60_000) {
     readings.push(make(new Date(ms).toISOString()));
@@ -95,7 +90,9 @@ describe('a re-point mid-hour', () => {
     const depot = await meter(m2, window);
     expect(depot.acKwh).toBe(144);
     expect(depot.unattributedAcKwh).toBe(33 * 2);
-    expect(depot.vehicles).toEqual([{ vehicleId: v, acKwh: 78, dcKwh: expect.closeTo(39 * 0.9, 9), efficiency: expect.any(Number) }]);
+    expect(depot.vehicles).toEqual([
+      { vehicleId: v, acKwh: 78, dcKwh: expect.closeTo(39 * 0.9, 9), efficiency: expect.any(Number) },
+    ]);
   });
 
   it('gives hourly buckets that add up to the window and split the boundary hour', async () => {
@@ -234,3 +231,75 @@ async function exactSums(
   );
   return { total: row!.total, unattributed: row!.unattributed, attributedPlusUnattributedEqualsTotal: row!.equal };
 }
+
+describe('judging a vehicle: coverage and status (default MIN_COVERAGE 0.5, READING_INTERVAL_SECONDS 60)', () => {
+  it('judges a vehicle that reported all day, and ranks one with too few readings or no DC after it', async () => {
+    const [full, sparse, unplugged] = [id('veh'), id('veh'), id('veh')];
+    const meters = [id('met'), id('met'), id('met')];
+    await postLink(full, meters[0]!);
+    await postLink(sparse, meters[1]!);
+    await postLink(unplugged, meters[2]!);
+    const day = { from: '2026-03-14T12:00:00.000Z', to: NOW.toISOString() };
+    const minutes = Array.from({ length: 1440 }, (_, i) => new Date(Date.parse(day.from) + i * 60_000).toISOString());
+    await ingest(t, [
+      ...minutes.map((ts) => meterReading(meters[0]!, ts, 0.01)),
+      ...minutes.map((ts) => vehicleReading(full, ts, 0.007)), // 70 %: a faulty charger, and we know it
+      ...minutes.map((ts) => meterReading(meters[1]!, ts, 0.01)),
+      ...minutes.slice(0, 600).map((ts) => vehicleReading(sparse, ts, 0.001)), // 600 of 1,440: coverage 0.42
+      ...minutes.map((ts) => meterReading(meters[2]!, ts, 0.001)), // standby draw
+      ...minutes.map((ts) => vehicleReading(unplugged, ts, 0)), // reports all day, never charges
+    ]);
+
+    const report = await fleet({ ...day, limit: 1000 });
+    const rows = report.items.filter((item) => [full, sparse, unplugged].includes(item.vehicleId));
+
+    expect(rows.map((row) => [row.vehicleId, row.status, row.coverage])).toEqual([
+      [full, 'below_threshold', 1],
+      [unplugged, 'insufficient_data', 1], // efficiency 0, but no DC at all: not judged
+      [sparse, 'insufficient_data', 600 / 1440],
+    ]);
+    expect((await vehicle(sparse, day)).status).toBe('insufficient_data');
+    expect((await vehicle(full, day)).efficiency).toBeCloseTo(0.7, 12);
+  });
+});
+
+describe('GET /v1/analytics/meters/:meterId', () => {
+  it('answers 404 in the error shape for a meter never seen, 400 for a bad id', async () => {
+    const res = await request(t.server)
+      .get(`/v1/analytics/meters/${id('never')}`)
+      .expect(404);
+    expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: expect.stringContaining('never') });
+    await request(t.server).get('/v1/analytics/meters/bad%20id').expect(400);
+  });
+
+  it('answers a meter that only ever reported (no link): all of its AC unattributed', async () => {
+    const m = id('met');
+    await ingest(t, [meterReading(m, at('03:00'), 1.5)]);
+
+    expect(await meter(m, window)).toMatchObject({ acKwh: 1.5, unattributedAcKwh: 1.5, vehicles: [], dcKwh: 0 });
+  });
+
+  it('splits the buckets like the totals: Σ buckets = the window, per field', async () => {
+    const [a, b, m] = [id('veh'), id('veh'), id('met')];
+    await postLink(a, m);
+    await postLink(b, m, at('04:20'));
+    await ingest(t, [
+      ...everyMinutes((ts) => meterReading(m, ts, 0.5), '03:00', '07:00', 10),
+      ...everyMinutes((ts) => vehicleReading(a, ts, 0.2), '03:00', '05:00', 10),
+      ...everyMinutes((ts) => vehicleReading(b, ts, 0.3), '05:00', '06:00', 10),
+    ]);
+
+    const depot = await meter(m, { ...window, bucket: '1h' });
+
+    const sum = (field: 'acKwh' | 'dcKwh' | 'idleAcKwh' | 'unattributedAcKwh'): number =>
+      depot.buckets!.reduce((total, bucket) => total + bucket[field], 0);
+    expect(sum('acKwh')).toBeCloseTo(depot.acKwh, 9);
+    expect(sum('dcKwh')).toBeCloseTo(depot.dcKwh, 9);
+    expect(sum('idleAcKwh')).toBeCloseTo(depot.idleAcKwh, 9);
+    expect(depot.idleAcKwh).toBe(3); // 06:00–07:00: six readings, nobody charging
+    expect(depot.vehicles.reduce((total, share) => total + share.acKwh, 0) + depot.unattributedAcKwh).toBeCloseTo(
+      depot.acKwh,
+      9,
+    );
+  });
+});

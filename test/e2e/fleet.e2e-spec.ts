@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { attributionParams } from '../../src/analytics/attribution.sql.ts';
 import { FLEET_PERFORMANCE } from '../../src/analytics/fleet.sql.ts';
+import { attributionWindow } from '../../src/analytics/report-window.ts';
 import { validateEnv } from '../../src/config/env.schema.ts';
 import type { FleetReport } from '../../src/analytics/dto/fleet.dto.ts';
 import { meterReading, vehicleReading } from '../builders/readings.builder.ts';
@@ -9,9 +11,13 @@ import { ingest, link, postTelemetry } from '../support/api.ts';
 import { expectErrorBody } from '../support/http.ts';
 
 /**
- * GET /v1/analytics/fleet: every linked vehicle over whole UTC hours, from the hourly roll-ups that
- * the writer keeps. Readings go in through the API (the only path that maintains the roll-ups).
+ * GET /v1/analytics/fleet: every vehicle linked in a window of whole UTC hours, under the attribution
+ * rule, from the hourly roll-ups that the writer keeps. Readings go in through the API (the only path
+ * that maintains the roll-ups). The seeded fleet reports a handful of readings, not one a minute, so
+ * the ranking tests run with MIN_COVERAGE=0 (coverage has its own test below); without DC or AC a
+ * vehicle is still `insufficient_data`, ranked after the judged ones.
  */
+const RANKING_ENV = { MIN_COVERAGE: '0' };
 
 /** The pinned "now", on the hour: the default window is [NOW − 24 h, NOW). */
 const NOW = new Date('2026-03-15T12:00:00.000Z');
@@ -23,8 +29,9 @@ async function fleet(t: TestApp, query: Record<string, string | number> = {}): P
 
 /**
  * A small fleet in the window [2026-03-14T12:00Z, 2026-03-15T12:00Z), with efficiencies:
- * e 0 (AC, no DC), i 0.25 and h 0.9 (sharing a depot meter), a and g 0.8 (a tie), c exactly 0.85,
- * b 0.95, d null (DC but no AC), f null (linked, silent). x has readings but no link.
+ * i 0.25 and h 0.9 (sharing a depot meter, charging in different hours), a and g 0.8 (a tie),
+ * c exactly 0.85, b 0.95; not judged: e 0 (AC, no DC: never plugged in), d null (DC but no AC),
+ * f null (linked, silent). x has readings but no link.
  */
 async function seedFleet(t: TestApp): Promise<void> {
   const pairs: Array<[string, string]> = [
@@ -55,8 +62,8 @@ async function seedFleet(t: TestApp): Promise<void> {
     meterReading('m-e', '2026-03-15T04:00:00Z', 1.5),
     meterReading('m-g', '2026-03-15T05:00:00Z', 0.5),
     vehicleReading('fl-g', '2026-03-15T05:00:00Z', 0.4, 26),
-    meterReading('m-depot', '2026-03-15T07:00:00Z', 2.5),
-    meterReading('m-depot', '2026-03-15T08:00:00Z', 1.5),
+    meterReading('m-depot', '2026-03-15T07:00:00Z', 4), // h charges in this hour (i reports nothing)
+    meterReading('m-depot', '2026-03-15T08:00:00Z', 4), // i charges in this one
     vehicleReading('fl-h', '2026-03-15T07:00:00Z', 3.6, 28),
     vehicleReading('fl-i', '2026-03-15T08:00:00Z', 1, 29),
     meterReading('m-x', '2026-03-15T09:00:00Z', 1),
@@ -64,12 +71,12 @@ async function seedFleet(t: TestApp): Promise<void> {
   ]);
 }
 
-const EXPECTED_ORDER = ['fl-e', 'fl-i', 'fl-a', 'fl-g', 'fl-c', 'fl-h', 'fl-b', 'fl-d', 'fl-f'];
+const EXPECTED_ORDER = ['fl-i', 'fl-a', 'fl-g', 'fl-c', 'fl-h', 'fl-b', 'fl-e', 'fl-d', 'fl-f'];
 
 describe('GET /v1/analytics/fleet', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ now: NOW });
+    t = await createTestApp({ now: NOW, env: RANKING_ENV });
     await seedFleet(t);
   });
   afterAll(async () => {
@@ -79,7 +86,7 @@ describe('GET /v1/analytics/fleet', () => {
     t.clock.set(NOW);
   });
 
-  it('ranks every linked vehicle worst efficiency first, no efficiency last, ties by vehicle id, and flags those below 0.85', async () => {
+  it('ranks judged vehicles worst efficiency first (ties by id), then those without enough data, and flags those below 0.85', async () => {
     const res = await request(t.server).get('/v1/analytics/fleet').expect(200);
 
     expect(res.body).toEqual({
@@ -87,31 +94,25 @@ describe('GET /v1/analytics/fleet', () => {
       to: '2026-03-15T12:00:00.000Z',
       threshold: 0.85,
       total: 9,
-      totalBelowThreshold: 4,
+      totalBelowThreshold: 3,
+      totalInsufficientData: 3,
+      matching: 9,
       limit: 100,
       offset: 0,
       nextOffset: null,
       items: [
         {
-          vehicleId: 'fl-e',
-          meterId: 'm-e',
-          acKwh: 1.5,
-          dcKwh: 0,
-          efficiency: 0,
-          avgBatteryTemp: null,
-          meterReadings: 1,
-          vehicleReadings: 0,
-          belowThreshold: true,
-        },
-        {
           vehicleId: 'fl-i',
           meterId: 'm-depot',
           acKwh: 4,
           dcKwh: 1,
+          unlinkedDcKwh: 0,
           efficiency: 0.25,
           avgBatteryTemp: 29,
-          meterReadings: 2,
+          meterReadings: 2, // both depot readings, taken while it was linked
           vehicleReadings: 1,
+          coverage: 1 / 1440,
+          status: 'below_threshold',
           belowThreshold: true,
         },
         {
@@ -119,10 +120,13 @@ describe('GET /v1/analytics/fleet', () => {
           meterId: 'm-a',
           acKwh: 1,
           dcKwh: 0.8,
+          unlinkedDcKwh: 0,
           efficiency: 0.8,
           avgBatteryTemp: 25,
           meterReadings: 2,
           vehicleReadings: 2,
+          coverage: 2 / 1440,
+          status: 'below_threshold',
           belowThreshold: true,
         },
         {
@@ -130,10 +134,13 @@ describe('GET /v1/analytics/fleet', () => {
           meterId: 'm-g',
           acKwh: 0.5,
           dcKwh: 0.4,
+          unlinkedDcKwh: 0,
           efficiency: 0.8,
           avgBatteryTemp: 26,
           meterReadings: 1,
           vehicleReadings: 1,
+          coverage: 1 / 1440,
+          status: 'below_threshold',
           belowThreshold: true,
         },
         {
@@ -141,21 +148,27 @@ describe('GET /v1/analytics/fleet', () => {
           meterId: 'm-c',
           acKwh: 1,
           dcKwh: 0.85,
+          unlinkedDcKwh: 0,
           efficiency: 0.85,
           avgBatteryTemp: 22,
           meterReadings: 1,
           vehicleReadings: 1,
-          belowThreshold: false, // exactly at the threshold is not below it
+          coverage: 1 / 1440,
+          status: 'ok', // exactly at the threshold is not below it
+          belowThreshold: false,
         },
         {
           vehicleId: 'fl-h',
           meterId: 'm-depot',
-          acKwh: 4, // a shared meter's whole draw, as the per-vehicle report counts it
+          acKwh: 4,
           dcKwh: 3.6,
+          unlinkedDcKwh: 0,
           efficiency: 0.9,
           avgBatteryTemp: 28,
-          meterReadings: 2,
+          meterReadings: 2, // both depot readings, taken while it was linked
           vehicleReadings: 1,
+          coverage: 1 / 1440,
+          status: 'ok',
           belowThreshold: false,
         },
         {
@@ -163,10 +176,27 @@ describe('GET /v1/analytics/fleet', () => {
           meterId: 'm-b',
           acKwh: 2,
           dcKwh: 1.9,
+          unlinkedDcKwh: 0,
           efficiency: 0.95,
           avgBatteryTemp: 31,
           meterReadings: 1,
           vehicleReadings: 1,
+          coverage: 1 / 1440,
+          status: 'ok',
+          belowThreshold: false,
+        },
+        {
+          vehicleId: 'fl-e',
+          meterId: 'm-e',
+          acKwh: 1.5,
+          dcKwh: 0,
+          unlinkedDcKwh: 0,
+          efficiency: 0,
+          avgBatteryTemp: null,
+          meterReadings: 1,
+          vehicleReadings: 0,
+          coverage: 0 / 1440,
+          status: 'insufficient_data',
           belowThreshold: false,
         },
         {
@@ -174,10 +204,13 @@ describe('GET /v1/analytics/fleet', () => {
           meterId: 'm-d',
           acKwh: 0,
           dcKwh: 1,
+          unlinkedDcKwh: 0,
           efficiency: null,
           avgBatteryTemp: 24,
           meterReadings: 0,
           vehicleReadings: 1,
+          coverage: 1 / 1440,
+          status: 'insufficient_data',
           belowThreshold: false,
         },
         {
@@ -185,10 +218,13 @@ describe('GET /v1/analytics/fleet', () => {
           meterId: 'm-f',
           acKwh: 0,
           dcKwh: 0,
+          unlinkedDcKwh: 0,
           efficiency: null,
           avgBatteryTemp: null,
           meterReadings: 0,
           vehicleReadings: 0,
+          coverage: 0 / 1440,
+          status: 'insufficient_data',
           belowThreshold: false,
         },
       ],
@@ -212,17 +248,31 @@ describe('GET /v1/analytics/fleet', () => {
       EXPECTED_ORDER.slice(8),
     ]);
     expect(pages.map((page) => [page.offset, page.nextOffset, page.total, page.totalBelowThreshold])).toEqual([
-      [0, 4, 9, 4],
-      [4, 8, 9, 4],
-      [8, null, 9, 4],
+      [0, 4, 9, 3],
+      [4, 8, 9, 3],
+      [8, null, 9, 3],
     ]);
+  });
+
+  it('filters by status and by meter; the totals still count the whole report', async () => {
+    const below = await fleet(t, { status: 'below_threshold' });
+    expect(below.items.map((item) => item.vehicleId)).toEqual(['fl-i', 'fl-a', 'fl-g']);
+    expect(below).toMatchObject({ total: 9, matching: 3, nextOffset: null });
+
+    const insufficient = await fleet(t, { status: 'insufficient_data', limit: 2 });
+    expect(insufficient.items.map((item) => item.vehicleId)).toEqual(['fl-e', 'fl-d']);
+    expect(insufficient).toMatchObject({ matching: 3, nextOffset: 2 });
+
+    const depot = await fleet(t, { meterId: 'm-depot' });
+    expect(depot.items.map((item) => item.vehicleId)).toEqual(['fl-i', 'fl-h']);
+    expect(depot).toMatchObject({ total: 2, matching: 2 });
   });
 
   it('answers nextOffset null when the last page is exactly full, and an empty page with totals past the end', async () => {
     expect((await fleet(t, { limit: 9 })).nextOffset).toBeNull();
     expect(await fleet(t, { offset: 50 })).toMatchObject({
       total: 9,
-      totalBelowThreshold: 4,
+      totalBelowThreshold: 3,
       items: [],
       nextOffset: null,
     });
@@ -240,9 +290,12 @@ describe('GET /v1/analytics/fleet', () => {
         'meterId',
         'acKwh',
         'dcKwh',
+        'unlinkedDcKwh',
         'efficiency',
         'meterReadings',
         'vehicleReadings',
+        'coverage',
+        'status',
       ] as const;
       for (const field of compared) expect([field, item[field]]).toEqual([field, raw[field]]);
       // Σ temperature / Σ readings from the roll-ups against avg() over the rows: equal up to float rounding.
@@ -302,25 +355,20 @@ describe('GET /v1/analytics/fleet', () => {
     });
   });
 
-  it('follows a link that is re-pointed to another meter', async () => {
+  it('keeps the past on the old meter when a link is re-pointed now (no retroactive re-pointing)', async () => {
     await link(t, 'fl-j', 'm-j1');
     await postTelemetry(t, [
       meterReading('m-j1', '2026-03-15T10:00:00Z', 1),
       meterReading('m-j2', '2026-03-15T10:00:00Z', 2),
       vehicleReading('fl-j', '2026-03-15T10:00:00Z', 0.9),
     ]);
-    expect((await fleet(t, { limit: 1000 })).items.find((item) => item.vehicleId === 'fl-j')).toMatchObject({
-      meterId: 'm-j1',
-      acKwh: 1,
-    });
+    const before = (await fleet(t, { limit: 1000 })).items.find((item) => item.vehicleId === 'fl-j');
+    expect(before).toMatchObject({ meterId: 'm-j1', acKwh: 1, efficiency: 0.9 });
 
     await request(t.server).post('/v1/links').send({ vehicleId: 'fl-j', meterId: 'm-j2' }).expect(200);
 
-    expect((await fleet(t, { limit: 1000 })).items.find((item) => item.vehicleId === 'fl-j')).toMatchObject({
-      meterId: 'm-j2',
-      acKwh: 2,
-      efficiency: 0.45,
-    });
+    // The new period starts now (12:00), at the window's end: the window's numbers do not change.
+    expect((await fleet(t, { limit: 1000 })).items.find((item) => item.vehicleId === 'fl-j')).toEqual(before);
   });
 
   it('accepts bounds on the hour written with a whole-hour offset', async () => {
@@ -335,7 +383,7 @@ describe('GET /v1/analytics/fleet', () => {
 describe('GET /v1/analytics/fleet with FLEET_EFFICIENCY_ALERT_THRESHOLD=0.9', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ now: NOW, env: { FLEET_EFFICIENCY_ALERT_THRESHOLD: '0.9' } });
+    t = await createTestApp({ now: NOW, env: { ...RANKING_ENV, FLEET_EFFICIENCY_ALERT_THRESHOLD: '0.9' } });
     await seedFleet(t);
   });
   afterAll(async () => {
@@ -346,9 +394,8 @@ describe('GET /v1/analytics/fleet with FLEET_EFFICIENCY_ALERT_THRESHOLD=0.9', ()
     const body = await fleet(t);
 
     expect(body.threshold).toBe(0.9);
-    expect(body.totalBelowThreshold).toBe(5);
+    expect(body.totalBelowThreshold).toBe(4);
     expect(body.items.filter((item) => item.belowThreshold).map((item) => item.vehicleId)).toEqual([
-      'fl-e',
       'fl-i',
       'fl-a',
       'fl-g',
@@ -389,6 +436,8 @@ describe('fleet report validation', () => {
       threshold: 0.85,
       total: 0,
       totalBelowThreshold: 0,
+      totalInsufficientData: 0,
+      matching: 0,
       limit: 100,
       offset: 0,
       nextOffset: null,
@@ -412,6 +461,8 @@ describe('fleet report validation', () => {
     ['limit', { limit: 'ten' }],
     ['offset', { offset: '-1' }],
     ['offset', { offset: '1.5' }],
+    ['status', { status: 'bad' }],
+    ['meterId', { meterId: 'bad id' }],
   ])('answers 400 with details naming `%s` for %j', async (field, query) => {
     const res = await request(t.server).get('/v1/analytics/fleet').query(query).expect(400);
 
@@ -448,6 +499,7 @@ describe('the fleet statement plan (STYLE R14)', () => {
     'Node Type': string;
     'Relation Name'?: string;
     'Index Name'?: string;
+    'Actual Rows'?: number;
     Plans?: PlanNode[];
   }
   const planNodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatMap(planNodes)];
@@ -466,20 +518,26 @@ describe('the fleet statement plan (STYLE R14)', () => {
     await t.db.query('ANALYZE meter_hourly');
     await t.db.query('ANALYZE vehicle_hourly');
 
+    const window = attributionWindow({ from: new Date('2026-03-14T12:00:00Z'), to: new Date('2026-03-15T12:00:00Z') });
     const [row] = await t.app
       .get(DataSource)
-      .query<Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>>(`EXPLAIN (FORMAT JSON) ${FLEET_PERFORMANCE}`, [
-        '2026-03-14T12:00:00Z',
-        '2026-03-15T12:00:00Z',
-        0.85,
-        100,
-        0,
-      ]);
+      .query<Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>>(
+        `EXPLAIN (ANALYZE, FORMAT JSON) ${FLEET_PERFORMANCE}`,
+        [...attributionParams(window), 0.85, 100, 0, 60, 0.5, null, null],
+      );
     const plan = row!['QUERY PLAN'][0]!.Plan;
 
-    const relations = planNodes(plan).flatMap((node) => node['Relation Name'] ?? []);
-    expect(relations.some((name) => name.includes('telemetry'))).toBe(false);
-    expect([...new Set(relations)].sort()).toEqual(['fleet_links', 'meter_hourly', 'vehicle_hourly']);
+    // Raw history is read only for hours in which a link changed mid-hour: planned, but no row read here.
+    const rawRows = planNodes(plan)
+      .filter((node) => node['Relation Name']?.includes('telemetry'))
+      .reduce((sum, node) => sum + Number(node['Actual Rows'] ?? 0), 0);
+    expect(rawRows).toBe(0);
+    const relations = new Set(planNodes(plan).flatMap((node) => node['Relation Name'] ?? []));
+    expect([...relations].filter((name) => !name.includes('telemetry')).sort()).toEqual([
+      'link_periods',
+      'meter_hourly',
+      'vehicle_hourly',
+    ]);
     const indexes = planNodes(plan).flatMap((node) => node['Index Name'] ?? []);
     expect(indexes).toEqual(expect.arrayContaining(['meter_hourly_hour_idx', 'vehicle_hourly_hour_idx']));
   });

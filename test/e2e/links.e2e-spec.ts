@@ -52,7 +52,12 @@ describe('links', () => {
 
       const res = await request(t.server).post('/v1/links').send({ vehicleId, meterId: secondMeter }).expect(200);
 
-      expect(res.body).toMatchObject({ vehicleId, meterId: secondMeter, validFrom: '2026-11-20T08:15:00.000Z', validTo: null });
+      expect(res.body).toMatchObject({
+        vehicleId,
+        meterId: secondMeter,
+        validFrom: '2026-11-20T08:15:00.000Z',
+        validTo: null,
+      });
       expect(await storedPeriods(vehicleId)).toEqual([
         { meter_id: firstMeter, valid_from: '-infinity', valid_to: new Date('2026-11-20T08:15:00.000Z') },
         { meter_id: secondMeter, valid_from: '2026-11-20T08:15:00.000Z', valid_to: null },
@@ -169,14 +174,27 @@ describe('links', () => {
       const [m1, m2] = [uniqueId('met'), uniqueId('met')];
       await request(t.server).post('/v1/links').send({ vehicleId, meterId: m1 }).expect(201);
 
-      await request(t.server).post('/v1/links').send({ vehicleId, meterId: m2, validFrom: '2026-11-20T02:17:00Z' }).expect(200);
+      await request(t.server)
+        .post('/v1/links')
+        .send({ vehicleId, meterId: m2, validFrom: '2026-11-20T02:17:00Z' })
+        .expect(200);
 
       const history = (await request(t.server).get(`/v1/links/${vehicleId}/history`).expect(200)).body as LinkHistory;
       expect(history).toEqual({
         vehicleId,
         items: [
-          { meterId: m2, validFrom: '2026-11-20T02:17:00.000Z', validTo: null, recordedAt: expect.stringMatching(ISO_UTC) },
-          { meterId: m1, validFrom: null, validTo: '2026-11-20T02:17:00.000Z', recordedAt: expect.stringMatching(ISO_UTC) },
+          {
+            meterId: m2,
+            validFrom: '2026-11-20T02:17:00.000Z',
+            validTo: null,
+            recordedAt: expect.stringMatching(ISO_UTC),
+          },
+          {
+            meterId: m1,
+            validFrom: null,
+            validTo: '2026-11-20T02:17:00.000Z',
+            recordedAt: expect.stringMatching(ISO_UTC),
+          },
         ],
       });
     });
@@ -185,13 +203,20 @@ describe('links', () => {
       const vehicleId = uniqueId('veh');
       const [m1, m2, m3] = [uniqueId('met'), uniqueId('met'), uniqueId('met')];
       await request(t.server).post('/v1/links').send({ vehicleId, meterId: m1 }).expect(201);
-      await request(t.server).post('/v1/links').send({ vehicleId, meterId: m2, validFrom: '2026-11-20T06:00:00Z' }).expect(200);
+      await request(t.server)
+        .post('/v1/links')
+        .send({ vehicleId, meterId: m2, validFrom: '2026-11-20T06:00:00Z' })
+        .expect(200);
 
       const refused = await request(t.server)
         .post('/v1/links')
         .send({ vehicleId, meterId: m3, validFrom: '2026-11-20T03:00:00Z' })
         .expect(409);
-      expect(refused.body).toEqual({ statusCode: 409, error: 'Conflict', message: expect.stringContaining('replaceLater') });
+      expect(refused.body).toEqual({
+        statusCode: 409,
+        error: 'Conflict',
+        message: expect.stringContaining('replaceLater'),
+      });
       expect(await storedPeriods(vehicleId)).toHaveLength(2); // unchanged
 
       await request(t.server)
@@ -208,7 +233,10 @@ describe('links', () => {
       const vehicleId = uniqueId('veh');
       const [m1, m2] = [uniqueId('met'), uniqueId('met')];
       await request(t.server).post('/v1/links').send({ vehicleId, meterId: m1 }).expect(201);
-      await request(t.server).post('/v1/links').send({ vehicleId, meterId: m2, validFrom: '2026-11-20T06:00:00Z' }).expect(200);
+      await request(t.server)
+        .post('/v1/links')
+        .send({ vehicleId, meterId: m2, validFrom: '2026-11-20T06:00:00Z' })
+        .expect(200);
 
       await request(t.server)
         .post('/v1/links')
@@ -225,7 +253,10 @@ describe('links', () => {
     ])('rejects a validFrom %s with 400 naming validFrom, storing nothing', async (_case, validFrom, message) => {
       const vehicleId = uniqueId('veh');
 
-      const res = await request(t.server).post('/v1/links').send({ vehicleId, meterId: 'met-x', validFrom }).expect(400);
+      const res = await request(t.server)
+        .post('/v1/links')
+        .send({ vehicleId, meterId: 'met-x', validFrom })
+        .expect(400);
 
       expect(res.body).toMatchObject({
         statusCode: 400,
@@ -254,7 +285,9 @@ describe('links', () => {
 
   describe('GET /v1/links/:vehicleId/history', () => {
     it('answers 404 for a vehicle never linked', async () => {
-      await request(t.server).get(`/v1/links/${uniqueId('never')}/history`).expect(404);
+      await request(t.server)
+        .get(`/v1/links/${uniqueId('never')}/history`)
+        .expect(404);
     });
   });
 
@@ -311,12 +344,17 @@ describe('GET /v1/links (keyset pagination)', () => {
 
   const dbOrder = async (): Promise<string[]> =>
     (
-      await t.db.query<{ vehicle_id: string }>('SELECT vehicle_id FROM link_periods WHERE valid_to IS NULL ORDER BY vehicle_id')
+      await t.db.query<{ vehicle_id: string }>(
+        'SELECT vehicle_id FROM link_periods WHERE valid_to IS NULL ORDER BY vehicle_id',
+      )
     ).map((row) => row.vehicle_id);
 
   async function linkAll(vehicles: string[], meterOf: (vehicleId: string) => string): Promise<void> {
     for (const vehicleId of vehicles) {
-      await request(t.server).post('/v1/links').send({ vehicleId, meterId: meterOf(vehicleId) }).expect(201);
+      await request(t.server)
+        .post('/v1/links')
+        .send({ vehicleId, meterId: meterOf(vehicleId) })
+        .expect(201);
     }
   }
 
@@ -471,7 +509,10 @@ describe('migrating fleet_links into link periods', () => {
 
     expect(await t.db.count('link_periods')).toBe(500);
     expect(
-      await t.db.count('link_periods', `valid_from = '-infinity' AND valid_to IS NULL AND meter_id = 'mig-met-' || (substr(vehicle_id, 9)::int % 7)`),
+      await t.db.count(
+        'link_periods',
+        `valid_from = '-infinity' AND valid_to IS NULL AND meter_id = 'mig-met-' || (substr(vehicle_id, 9)::int % 7)`,
+      ),
     ).toBe(500);
     const res = await request(t.server).get('/v1/links/mig-veh-42').expect(200);
     expect(res.body).toMatchObject({ meterId: 'mig-met-0', validFrom: null, validTo: null });

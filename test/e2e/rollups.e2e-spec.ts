@@ -343,16 +343,24 @@ describe('the hourly-rollups migration', () => {
 
   it('backfills the roll-ups from the history already stored, and its down() removes them', async () => {
     // History written around the writer (as before the migration existed): no roll-ups for it yet.
-    await insertMeterHistory(t.db, [
-      aMeterRow({ meterId: 'bf-met', ts: '2026-03-14T22:15:00Z', kwhConsumedAc: '0.1' }),
-      aMeterRow({ meterId: 'bf-met', ts: '2026-03-14T22:45:00Z', kwhConsumedAc: '0.2' }),
-      aMeterRow({ meterId: 'bf-met', ts: '2026-03-14T23:00:00Z', kwhConsumedAc: '0.4' }),
-      aMeterRow({ meterId: 'bf-met', ts: '2025-01-01T00:30:00Z', kwhConsumedAc: '5' }), // default partition
-    ]);
-    await insertVehicleHistory(t.db, [
-      aVehicleRow({ vehicleId: 'bf-veh', ts: '2026-03-14T22:15:00Z', kwhDeliveredDc: '0.25', batteryTemp: 20 }),
-      aVehicleRow({ vehicleId: 'bf-veh', ts: '2026-03-14T22:16:00Z', kwhDeliveredDc: '0.05', batteryTemp: 22.5 }),
-    ]);
+    await insertMeterHistory(
+      t.db,
+      [
+        aMeterRow({ meterId: 'bf-met', ts: '2026-03-14T22:15:00Z', kwhConsumedAc: '0.1' }),
+        aMeterRow({ meterId: 'bf-met', ts: '2026-03-14T22:45:00Z', kwhConsumedAc: '0.2' }),
+        aMeterRow({ meterId: 'bf-met', ts: '2026-03-14T23:00:00Z', kwhConsumedAc: '0.4' }),
+        aMeterRow({ meterId: 'bf-met', ts: '2025-01-01T00:30:00Z', kwhConsumedAc: '5' }), // default partition
+      ],
+      { rollUp: false },
+    );
+    await insertVehicleHistory(
+      t.db,
+      [
+        aVehicleRow({ vehicleId: 'bf-veh', ts: '2026-03-14T22:15:00Z', kwhDeliveredDc: '0.25', batteryTemp: 20 }),
+        aVehicleRow({ vehicleId: 'bf-veh', ts: '2026-03-14T22:16:00Z', kwhDeliveredDc: '0.05', batteryTemp: 22.5 }),
+      ],
+      { rollUp: false },
+    );
     await postTelemetry(t, meterReading('bf-met', '2026-03-15T11:00:00Z', 1)); // through the writer: rolled up
     expect(await meterHours(t.db, 'bf-met')).toEqual([{ hour: '2026-03-15T11:00Z', kwh: '1', readings: 1 }]);
 

@@ -13,7 +13,7 @@ export interface PerformanceTotals {
   efficiency: number | null;
   /** Mean battery temperature over the vehicle's readings, °C; null without readings. */
   avgBatteryTemp: number | null;
-  /** Meter readings whose AC was (partly) attributed to the vehicle. */
+  /** Readings of the vehicle's meters taken while it was linked to them (shared or not). */
   meterReadings: number;
   /** The vehicle's readings in the window, linked or not. */
   vehicleReadings: number;
