@@ -43,6 +43,13 @@ const SPEC = {
   },
   port: { type: 'number', default: 3903, min: 1, help: 'port of that migration-only start' },
   force: { type: 'boolean', default: false, help: 'seed even if the disk estimate exceeds 80 % of the free space' },
+  share: {
+    type: 'number',
+    default: 0.3,
+    min: 0,
+    help: 'fraction of vehicles on depot meters, three to a meter (the rest 1:1)',
+  },
+  repoints: { type: 'number', default: 100, min: 0, help: 'vehicles re-pointed mid-hour during the window' },
 };
 
 const options = parseArgs(process.argv.slice(2), SPEC);
@@ -125,11 +132,40 @@ try {
     }
   }
 
-  await db.query(
-    `INSERT INTO fleet_links (vehicle_id, meter_id)
-     SELECT 'V-' || lpad(d::text, 5, '0'), 'M-' || lpad(d::text, 5, '0') FROM generate_series(1, $1::int) AS d`,
-    [D],
-  );
+  // Links: vehicles 1…share·D three to a depot meter (the meter of the group's first vehicle; the other
+  // two meters stay unlinked, their draw unattributed), the rest 1:1; then `repoints` vehicles move to
+  // their neighbour's meter at a mid-hour instant inside the window (link periods, when the schema has them).
+  const shared = Math.floor(options.share * D);
+  const { rows: schema } = await db.query(`SELECT to_regclass('link_periods') IS NOT NULL AS periods`);
+  const meterOf = `'M-' || lpad((CASE WHEN d <= $2::int THEN d - (d - 1) % 3 ELSE d END)::text, 5, '0')`;
+  if (schema[0].periods) {
+    await db.query(
+      `INSERT INTO link_periods (vehicle_id, valid_from, meter_id)
+       SELECT 'V-' || lpad(d::text, 5, '0'), '-infinity', ${meterOf} FROM generate_series(1, $1::int) AS d`,
+      [D, shared],
+    );
+    if (options.repoints > 0) {
+      const step = Math.max(1, Math.floor(D / options.repoints));
+      const repoint = `SELECT 'V-' || lpad(d::text, 5, '0') AS vehicle_id,
+          $3::timestamptz + ((d * 7919) % ($4::int - 60) + 17) * interval '1 minute' + interval '23 seconds' AS at,
+          'M-' || lpad((d % $1::int + 1 + 0 * $2::int)::text, 5, '0') AS meter_id
+        FROM generate_series(1, $1::int, $5::int) AS d`;
+      await db.query(
+        `WITH moved AS (${repoint})
+         UPDATE link_periods p SET valid_to = moved.at FROM moved WHERE p.vehicle_id = moved.vehicle_id`,
+        [D, shared, new Date(startMs), minutes, step],
+      );
+      await db.query(
+        `INSERT INTO link_periods (vehicle_id, valid_from, meter_id) SELECT vehicle_id, at, meter_id FROM (${repoint}) moved`,
+        [D, shared, new Date(startMs), minutes, step],
+      );
+    }
+  } else {
+    await db.query(
+      `INSERT INTO fleet_links (vehicle_id, meter_id) SELECT 'V-' || lpad(d::text, 5, '0'), ${meterOf} FROM generate_series(1, $1::int) AS d`,
+      [D, shared],
+    );
+  }
 
   // One task per stream and UTC day: minutes [from, to) of the window.
   const tasks = [];
@@ -219,7 +255,7 @@ try {
     ),
   );
   await db.query(
-    `VACUUM (ANALYZE) ${['fleet_links', 'meter_live_status', 'vehicle_live_status', ...present].join(', ')}`,
+    `VACUUM (ANALYZE) ${[schema[0].periods ? 'link_periods' : 'fleet_links', 'meter_live_status', 'vehicle_live_status', ...present].join(', ')}`,
   );
   const vacuumSeconds = (performance.now() - vacuumStarted) / 1000;
 
@@ -243,6 +279,8 @@ try {
     insertSeconds,
     vacuumSeconds,
     rollups: present,
+    sharedVehicles: shared,
+    repoints: schema[0].periods ? options.repoints : 0,
   });
   log(
     `${dbName}: ${(rowsPerStream / 1e6).toFixed(1)} M rows a stream in ${Math.round(seconds)} s ` +

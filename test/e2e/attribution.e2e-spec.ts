@@ -303,3 +303,29 @@ describe('GET /v1/analytics/meters/:meterId', () => {
     );
   });
 });
+
+describe("the README's worked example", () => {
+  it('attributes the depot meter as the README table says', async () => {
+    const [a, b, d] = [id('ev-a'), id('ev-b'), id('depot')];
+    await postLink(a, d);
+    await postLink(b, d, at('08:20'));
+    await ingest(t, [
+      meterReading(d, at('07:30'), 10),
+      vehicleReading(a, at('07:45'), 9),
+      meterReading(d, at('08:10'), 2),
+      meterReading(d, at('08:40'), 8),
+      vehicleReading(a, at('08:15'), 2),
+      vehicleReading(b, at('08:50'), 6),
+      meterReading(d, at('09:30'), 2),
+      vehicleReading(a, at('09:30'), 0),
+      vehicleReading(b, at('09:30'), 0),
+    ]);
+
+    const [va, vb, depot] = [await vehicle(a, window), await vehicle(b, window), await meter(d, window)];
+
+    expect(va).toMatchObject({ acKwh: 15, dcKwh: 11 });
+    expect(va.efficiency).toBeCloseTo(11 / 15, 12);
+    expect(vb).toMatchObject({ acKwh: 7, dcKwh: 6 });
+    expect(depot).toMatchObject({ acKwh: 22, dcKwh: 17, unattributedAcKwh: 0, idleAcKwh: 2 });
+  });
+});
