@@ -25,20 +25,23 @@
 const BUCKET_OF = (instant: string): string =>
   `(CASE WHEN $7::interval IS NULL THEN $1::timestamptz ELSE date_bin($7::interval, ${instant}, $1::timestamptz) END)`;
 
-/** Which meters a view reads: every meter (fleet), one meter ($8, the meter view), or a vehicle's meters. */
-export type MeterScope = 'all' | 'meter' | 'vehicle';
+/**
+ * Which meters the chain reads: one meter ($8, the meter view), a vehicle's meters, or, for the
+ * fleet, the meters that are not "solo" (see FLEET_SHAPES: a solo meter's AC is summed directly).
+ */
+export type MeterScope = 'fleet' | 'meter' | 'vehicle';
 
 // `= ANY(ARRAY(subquery))` rather than `IN (subquery)`: an index condition on (device id, …) keys
 // with the few ids as one array, never a scan of the roll-ups' hour index for the whole fleet.
 const SCOPE_PREDICATE: Record<MeterScope, (column: string) => string> = {
-  all: () => 'true',
+  fleet: (column) => `${column} = ANY(ARRAY(SELECT meter_id FROM shared_meters))`,
   meter: (column) => `${column} = $8::text`,
   vehicle: (column) => `${column} = ANY(ARRAY(SELECT meter_id FROM scope_meters))`,
 };
 
 /** The vehicles a view reads: all of them for the fleet, else those linked to the scope's meters (and the vehicle). */
 const VEHICLE_PREDICATE: Record<MeterScope, (column: string) => string> = {
-  all: () => 'true',
+  fleet: (column) => `${column} = ANY(ARRAY(SELECT vehicle_id FROM split_vehicles))`,
   meter: (column) => `${column} = ANY(ARRAY(SELECT vehicle_id FROM scope_vehicles))`,
   vehicle: (column) => `${column} = ANY(ARRAY(SELECT vehicle_id FROM scope_vehicles))`,
 };
@@ -52,10 +55,35 @@ scope_meters AS (
 
 const HOUR = `interval '1 hour'`;
 
+/**
+ * The fleet's fast path. A meter is "solo" when it has exactly one link period in the hours the
+ * window touches and that period covers them all: every unit of it then has one vehicle, which gets
+ * all of its AC (k = 1, no rounding), so its AC is the meter's plain sum over the window, read
+ * without per-hour work. A vehicle is "whole" when its one period covers those hours: all its DC is
+ * linked. Only the other meters (shared, or with a link change) and vehicles go through the units.
+ */
+const FLEET_SHAPES = `
+fleet_periods AS (
+  SELECT vehicle_id, meter_id, valid_from, coalesce(valid_to, 'infinity') AS valid_to
+  FROM link_periods
+  WHERE valid_from < $4::timestamptz AND coalesce(valid_to, 'infinity') > $3::timestamptz
+),
+meter_shapes AS (
+  SELECT meter_id, count(*) = 1 AND min(valid_from) <= $3::timestamptz AND max(valid_to) >= $4::timestamptz AS solo
+  FROM fleet_periods GROUP BY meter_id
+),
+shared_meters AS (SELECT meter_id FROM meter_shapes WHERE NOT solo),
+vehicle_shapes AS (
+  SELECT vehicle_id, count(*) = 1 AND min(valid_from) <= $3::timestamptz AND max(valid_to) >= $4::timestamptz AS whole
+  FROM fleet_periods GROUP BY vehicle_id
+),
+split_vehicles AS (SELECT vehicle_id FROM vehicle_shapes WHERE NOT whole),`;
+
 export function attributionCtes(scope: MeterScope): string {
   const IN_METER_SCOPE = SCOPE_PREDICATE[scope];
   const IN_VEHICLE_SCOPE = VEHICLE_PREDICATE[scope];
-  return `${scope === 'vehicle' ? SCOPE_METERS : ''}
+  const prefix = scope === 'vehicle' ? SCOPE_METERS : scope === 'fleet' ? FLEET_SHAPES : '';
+  return `${prefix}
 periods AS (
   SELECT vehicle_id, meter_id, valid_from, coalesce(valid_to, 'infinity') AS valid_to
   FROM link_periods

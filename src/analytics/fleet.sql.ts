@@ -4,7 +4,9 @@ import type { VehicleStatus } from './dto/performance.dto.ts';
 /**
  * Every vehicle linked at some time in [$1, $2) (whole UTC hours), under the same attribution rule
  * as the vehicle view, so its numbers equal the vehicle view's for the same window. Reads the
- * hourly roll-ups; raw readings only for hours in which a link changed mid-hour.
+ * hourly roll-ups; raw readings only for hours in which a link changed mid-hour. Solo meters and
+ * whole vehicles (FLEET_SHAPES) are summed per device; the rest goes through the units. Temperature
+ * and reading counts are the vehicle's own, linked or not.
  *
  * $8 threshold, $9 page size, $10 offset, $11 the reporting interval in seconds (coverage),
  * $12 minimum coverage, $13 status filter (or NULL), $14 meter filter (or NULL: vehicles linked to
@@ -14,20 +16,43 @@ import type { VehicleStatus } from './dto/performance.dto.ts';
  * with a null vehicle).
  */
 export const FLEET_PERFORMANCE = `
-WITH ${attributionCtes('all')},
+WITH ${attributionCtes('fleet')},
+meter_totals AS (
+  SELECT meter_id, sum(kwh) AS kwh, sum(readings)::int AS n
+  FROM meter_hourly WHERE hour >= $1::timestamptz AND hour < $2::timestamptz GROUP BY meter_id
+),
+vehicle_totals AS (
+  SELECT vehicle_id, sum(kwh) AS kwh, sum(battery_temp_sum) AS temp_sum, sum(readings)::int AS n
+  FROM vehicle_hourly WHERE hour >= $1::timestamptz AND hour < $2::timestamptz GROUP BY vehicle_id
+),
 ac AS (
-  SELECT vehicle_id, sum(share) AS kwh, sum(n)::int AS n FROM shares WHERE vehicle_id IS NOT NULL GROUP BY vehicle_id
+  SELECT vehicle_id, sum(kwh) AS kwh, sum(n)::int AS n
+  FROM (
+    SELECT p.vehicle_id, t.kwh, t.n
+    FROM meter_shapes s
+    JOIN fleet_periods p ON p.meter_id = s.meter_id
+    JOIN meter_totals t ON t.meter_id = s.meter_id
+    WHERE s.solo
+    UNION ALL
+    SELECT vehicle_id, share, n FROM shares WHERE vehicle_id IS NOT NULL
+  ) parts
+  GROUP BY vehicle_id
+),
+linked_dc AS (
+  SELECT vehicle_id, sum(kwh) FILTER (WHERE meter_id IS NOT NULL) AS kwh FROM vehicle_energy GROUP BY vehicle_id
 ),
 dc AS (
-  SELECT vehicle_id,
-         sum(kwh) FILTER (WHERE meter_id IS NOT NULL) AS kwh,
-         sum(kwh) FILTER (WHERE meter_id IS NULL) AS unlinked_kwh,
-         sum(temp_sum) AS temp_sum, sum(n)::int AS n
-  FROM vehicle_energy GROUP BY vehicle_id
+  SELECT v.vehicle_id,
+         CASE WHEN v.whole THEN t.kwh ELSE coalesce(l.kwh, 0) END AS kwh,
+         coalesce(t.kwh, 0) - CASE WHEN v.whole THEN coalesce(t.kwh, 0) ELSE coalesce(l.kwh, 0) END AS unlinked_kwh,
+         t.temp_sum, t.n
+  FROM vehicle_shapes v
+  LEFT JOIN vehicle_totals t ON t.vehicle_id = v.vehicle_id
+  LEFT JOIN linked_dc l ON l.vehicle_id = v.vehicle_id
 ),
 linked AS (
   SELECT DISTINCT ON (vehicle_id) vehicle_id, meter_id
-  FROM periods WHERE valid_from < $2::timestamptz AND valid_to > $1::timestamptz
+  FROM fleet_periods WHERE valid_from < $2::timestamptz AND valid_to > $1::timestamptz
   ORDER BY vehicle_id, valid_from DESC
 ),
 fleet AS (
@@ -41,7 +66,7 @@ fleet AS (
   LEFT JOIN ac ON ac.vehicle_id = linked.vehicle_id
   LEFT JOIN dc ON dc.vehicle_id = linked.vehicle_id
   WHERE $14::text IS NULL
-     OR EXISTS (SELECT 1 FROM periods p WHERE p.vehicle_id = linked.vehicle_id AND p.meter_id = $14::text
+     OR EXISTS (SELECT 1 FROM fleet_periods p WHERE p.vehicle_id = linked.vehicle_id AND p.meter_id = $14::text
                 AND p.valid_from < $2::timestamptz AND p.valid_to > $1::timestamptz)
 ),
 judged AS (
