@@ -35,6 +35,13 @@ export class AnalyticsController {
     schema: { type: 'string', format: 'date-time' },
   })
   @ApiQuery({ name: 'bucket', required: false, enum: ['15m', '1h', '1d'] })
+  @ApiQuery({
+    name: 'tz',
+    required: false,
+    description:
+      'IANA zone: `1d` buckets follow its calendar days (23 or 25 h on DST changes); default 24 h from `from`',
+    schema: { type: 'string', example: 'Europe/Berlin' },
+  })
   @ApiOkResponse({ schema: VEHICLE_PERFORMANCE })
   @ApiErrors(400, 404)
   performance(@Param() params: VehicleIdParams, @Query() query: PerformanceQuery): Promise<VehiclePerformance> {
@@ -61,6 +68,13 @@ export class AnalyticsController {
     schema: { type: 'string', format: 'date-time' },
   })
   @ApiQuery({ name: 'bucket', required: false, enum: ['15m', '1h', '1d'] })
+  @ApiQuery({
+    name: 'tz',
+    required: false,
+    description:
+      'IANA zone: `1d` buckets follow its calendar days (23 or 25 h on DST changes); default 24 h from `from`',
+    schema: { type: 'string', example: 'Europe/Berlin' },
+  })
   @ApiOkResponse({ schema: METER_PERFORMANCE })
   @ApiErrors(400, 404)
   meter(@Param() params: MeterIdParams, @Query() query: PerformanceQuery): Promise<MeterPerformance> {
@@ -89,6 +103,18 @@ export class AnalyticsController {
   @ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
   @ApiQuery({ name: 'status', required: false, enum: ['ok', 'below_threshold', 'insufficient_data'] })
   @ApiQuery({ name: 'meterId', required: false, description: 'Only vehicles linked to this meter in the window' })
+  @ApiQuery({
+    name: 'day',
+    required: false,
+    description: 'A local calendar day (YYYY-MM-DD) of `tz` as the window, instead of from/to',
+    schema: { type: 'string', format: 'date' },
+  })
+  @ApiQuery({
+    name: 'tz',
+    required: false,
+    description: 'The zone of `day` (default UTC); its offset must be whole hours that day (the roll-ups are hourly)',
+    schema: { type: 'string', example: 'Europe/Berlin' },
+  })
   @ApiOkResponse({ schema: FLEET_REPORT })
   @ApiErrors(400)
   fleet(@Query() query: FleetQuery): Promise<FleetReport> {

@@ -10,7 +10,7 @@ import { BUCKET_SECONDS, type PerformanceQuery } from './dto/performance-query.d
 import type { PerformanceBucket, PerformanceTotals, VehiclePerformance } from './dto/performance.dto.ts';
 import { FLEET_PERFORMANCE, type FleetRow } from './fleet.sql.ts';
 import { METER_PERFORMANCE, type MeterPerformanceRow } from './meter-performance.sql.ts';
-import { attributionWindow, hourlyWindow, performanceWindow } from './report-window.ts';
+import { attributionWindow, fleetDayWindow, hourlyWindow, performanceWindow } from './report-window.ts';
 import { VEHICLE_PERFORMANCE, type VehiclePerformanceRow } from './vehicle-performance.sql.ts';
 
 /** Reads only: every figure comes from one attribution statement (attribution.sql.ts) per answer. */
@@ -30,7 +30,7 @@ export class AnalyticsService {
     const window = performanceWindow(query, this.clock.now());
     const bucketSeconds = query.bucket === undefined ? undefined : BUCKET_SECONDS[query.bucket];
     const rows = await this.dataSource.query<VehiclePerformanceRow[]>(VEHICLE_PERFORMANCE, [
-      ...attributionParams(attributionWindow(window, bucketSeconds)),
+      ...attributionParams(attributionWindow(window, bucketSeconds, query.tz)),
       vehicleId,
       this.config.FLEET_EFFICIENCY_ALERT_THRESHOLD,
       this.config.READING_INTERVAL_SECONDS,
@@ -64,7 +64,7 @@ export class AnalyticsService {
     const window = performanceWindow(query, this.clock.now());
     const bucketSeconds = query.bucket === undefined ? undefined : BUCKET_SECONDS[query.bucket];
     const rows = await this.dataSource.query<MeterPerformanceRow[]>(METER_PERFORMANCE, [
-      ...attributionParams(attributionWindow(window, bucketSeconds)),
+      ...attributionParams(attributionWindow(window, bucketSeconds, query.tz)),
       meterId,
     ]);
     const total = rows.find((row) => row.kind === 'total')!;
@@ -92,7 +92,7 @@ export class AnalyticsService {
    * view; by default the 24 hours ending at the end of the current hour (the current hour counts up to now).
    */
   async fleet(query: FleetQuery): Promise<FleetReport> {
-    const window = hourlyWindow(query, this.clock.now());
+    const window = query.day === undefined ? hourlyWindow(query, this.clock.now()) : fleetDayWindow(query);
     const threshold = this.config.FLEET_EFFICIENCY_ALERT_THRESHOLD;
     const rows = await this.dataSource.query<FleetRow[]>(FLEET_PERFORMANCE, [
       ...attributionParams(attributionWindow(window)),

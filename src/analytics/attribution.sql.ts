@@ -20,13 +20,47 @@
  *  $5 wholeFrom, $6 wholeTo: the hours read from roll-ups, [wholeFrom, wholeTo) ⊆ [from, to)
  *     (empty, both = to, when buckets cut hours)
  *  $7 bucket width (interval) or NULL for one bucket spanning the window; buckets start at $1
- *  $8 the vehicle (vehicle view) or the meter (meter view); views add their own parameters after it
+ *  $8 an IANA time zone (text) for day buckets that follow its calendar days (23 or 25 hours on
+ *     DST changes, the first starting at $1), or NULL for fixed-width buckets from $1
+ *  $9 the vehicle (vehicle view) or the meter (meter view); views add their own parameters after it
  */
 const BUCKET_OF = (instant: string): string =>
-  `(CASE WHEN $7::interval IS NULL THEN $1::timestamptz ELSE date_bin($7::interval, ${instant}, $1::timestamptz) END)`;
+  `(CASE WHEN $7::interval IS NULL THEN $1::timestamptz
+         WHEN $8::text IS NULL THEN date_bin($7::interval, ${instant}, $1::timestamptz)
+         ELSE (SELECT starts[width_bucket(${instant}, starts)] FROM bucket_starts) END)`;
 
 /**
- * Which meters the chain reads: one meter ($8, the meter view), a vehicle's meters, or, for the
+ * Every bucket's start, oldest first: fixed widths from $1, or $1 and each local midnight of $8
+ * after it (calendar days of the zone). Views list buckets from it; BUCKET_OF finds a reading's
+ * bucket in it by binary search (width_bucket).
+ */
+const BUCKET_STARTS = `
+bucket_starts AS (
+  SELECT CASE
+    WHEN $7::interval IS NULL THEN ARRAY[$1::timestamptz]
+    WHEN $8::text IS NULL THEN
+      ARRAY(SELECT generate_series($1::timestamptz, $2::timestamptz - interval '1 microsecond', $7::interval))
+    ELSE ARRAY(
+      SELECT $1::timestamptz
+      UNION
+      SELECT day AT TIME ZONE $8::text
+      FROM generate_series(date_trunc('day', $1::timestamptz AT TIME ZONE $8::text) + interval '1 day',
+                           $2::timestamptz AT TIME ZONE $8::text, interval '1 day') AS day
+      WHERE day AT TIME ZONE $8::text > $1::timestamptz AND day AT TIME ZONE $8::text < $2::timestamptz
+      ORDER BY 1)
+  END AS starts
+),`;
+
+/** The buckets of a view, [bucket_from, bucket_to), when a width was asked for. */
+export const BUCKETS = `
+buckets AS (
+  SELECT start AS bucket_from, coalesce(lead(start) OVER (ORDER BY start), $2::timestamptz) AS bucket_to
+  FROM bucket_starts, unnest(starts) AS start
+  WHERE $7::interval IS NOT NULL
+)`;
+
+/**
+ * Which meters the chain reads: one meter ($9, the meter view), a vehicle's meters, or, for the
  * fleet, the meters that are not "solo" (see FLEET_SHAPES: a solo meter's AC is summed directly).
  */
 export type MeterScope = 'fleet' | 'meter' | 'vehicle';
@@ -35,7 +69,7 @@ export type MeterScope = 'fleet' | 'meter' | 'vehicle';
 // with the few ids as one array, never a scan of the roll-ups' hour index for the whole fleet.
 const SCOPE_PREDICATE: Record<MeterScope, (column: string) => string> = {
   fleet: (column) => `${column} = ANY(ARRAY(SELECT meter_id FROM shared_meters))`,
-  meter: (column) => `${column} = $8::text`,
+  meter: (column) => `${column} = $9::text`,
   vehicle: (column) => `${column} = ANY(ARRAY(SELECT meter_id FROM scope_meters))`,
 };
 
@@ -46,11 +80,11 @@ const VEHICLE_PREDICATE: Record<MeterScope, (column: string) => string> = {
   vehicle: (column) => `${column} = ANY(ARRAY(SELECT vehicle_id FROM scope_vehicles))`,
 };
 
-/** The vehicle view's meters: those the vehicle ($8) was linked to in the hours the window touches. */
+/** The vehicle view's meters: those the vehicle ($9) was linked to in the hours the window touches. */
 const SCOPE_METERS = `
 scope_meters AS (
   SELECT DISTINCT meter_id FROM link_periods
-  WHERE vehicle_id = $8::text AND valid_from < $4::timestamptz AND coalesce(valid_to, 'infinity') > $3::timestamptz
+  WHERE vehicle_id = $9::text AND valid_from < $4::timestamptz AND coalesce(valid_to, 'infinity') > $3::timestamptz
 ),`;
 
 const HOUR = `interval '1 hour'`;
@@ -83,14 +117,14 @@ export function attributionCtes(scope: MeterScope): string {
   const IN_METER_SCOPE = SCOPE_PREDICATE[scope];
   const IN_VEHICLE_SCOPE = VEHICLE_PREDICATE[scope];
   const prefix = scope === 'vehicle' ? SCOPE_METERS : scope === 'fleet' ? FLEET_SHAPES : '';
-  return `${prefix}
+  return `${prefix}${BUCKET_STARTS}
 periods AS (
   SELECT vehicle_id, meter_id, valid_from, coalesce(valid_to, 'infinity') AS valid_to
   FROM link_periods
   WHERE ${IN_METER_SCOPE('meter_id')} AND valid_from < $4::timestamptz AND coalesce(valid_to, 'infinity') > $3::timestamptz
 ),
 scope_vehicles AS (
-  SELECT vehicle_id FROM periods${scope === 'vehicle' ? '\n  UNION SELECT $8::text' : ''}
+  SELECT vehicle_id FROM periods${scope === 'vehicle' ? '\n  UNION SELECT $9::text' : ''}
 ),
 bounds AS (
   SELECT p.vehicle_id, p.meter_id, b.at, date_trunc('hour', b.at, 'UTC') AS hour
@@ -228,11 +262,22 @@ export interface AttributionWindow {
   wholeTo: Date;
   /** e.g. '900 seconds', or null for one bucket spanning the window. */
   bucket: string | null;
+  /** Day buckets follow this zone's calendar days; null: fixed-width buckets. */
+  timeZone: string | null;
 }
 
-/** $1…$7 of the attribution CTEs. */
+/** $1…$8 of the attribution CTEs. */
 export function attributionParams(window: AttributionWindow): unknown[] {
-  return [window.from, window.to, window.hourFrom, window.hourTo, window.wholeFrom, window.wholeTo, window.bucket];
+  return [
+    window.from,
+    window.to,
+    window.hourFrom,
+    window.hourTo,
+    window.wholeFrom,
+    window.wholeTo,
+    window.bucket,
+    window.timeZone,
+  ];
 }
 
 /**

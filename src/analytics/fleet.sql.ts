@@ -8,8 +8,8 @@ import type { VehicleStatus } from './dto/performance.dto.ts';
  * whole vehicles (FLEET_SHAPES) are summed per device; the rest goes through the units. Temperature
  * and reading counts are the vehicle's own, linked or not.
  *
- * $8 threshold, $9 page size, $10 offset, $11 the reporting interval in seconds (coverage),
- * $12 minimum coverage, $13 status filter (or NULL), $14 meter filter (or NULL: vehicles linked to
+ * $9 threshold, $10 page size, $11 offset, $12 the reporting interval in seconds (coverage),
+ * $13 minimum coverage, $14 status filter (or NULL), $15 meter filter (or NULL: vehicles linked to
  * that meter at any time in the window).
  * Ranked: vehicles with enough data first, worst efficiency first; insufficient ones after; then by
  * vehicle id. The totals come with every page; an offset past the end still answers them (a row
@@ -61,16 +61,16 @@ fleet AS (
          coalesce(dc.kwh, 0) / NULLIF(ac.kwh, 0) AS efficiency,
          dc.temp_sum / NULLIF(dc.n, 0) AS avg_battery_temp,
          coalesce(ac.n, 0) AS meter_readings, coalesce(dc.n, 0) AS vehicle_readings,
-         least(coalesce(dc.n, 0) / (extract(epoch FROM $2::timestamptz - $1::timestamptz)::float8 / $11::float8), 1) AS coverage
+         least(coalesce(dc.n, 0) / (extract(epoch FROM $2::timestamptz - $1::timestamptz)::float8 / $12::float8), 1) AS coverage
   FROM linked
   LEFT JOIN ac ON ac.vehicle_id = linked.vehicle_id
   LEFT JOIN dc ON dc.vehicle_id = linked.vehicle_id
-  WHERE $14::text IS NULL
-     OR EXISTS (SELECT 1 FROM fleet_periods p WHERE p.vehicle_id = linked.vehicle_id AND p.meter_id = $14::text
+  WHERE $15::text IS NULL
+     OR EXISTS (SELECT 1 FROM fleet_periods p WHERE p.vehicle_id = linked.vehicle_id AND p.meter_id = $15::text
                 AND p.valid_from < $2::timestamptz AND p.valid_to > $1::timestamptz)
 ),
 judged AS (
-  SELECT fleet.*, ${statusExpression('ac_kwh', 'dc_kwh', 'coverage', '$8::numeric', '$12::float8')} AS status
+  SELECT fleet.*, ${statusExpression('ac_kwh', 'dc_kwh', 'coverage', '$9::numeric', '$13::float8')} AS status
   FROM fleet
 ),
 totals AS (
@@ -81,12 +81,12 @@ totals AS (
 ),
 page AS (
   SELECT * FROM judged
-  WHERE $13::text IS NULL OR status = $13::text
+  WHERE $14::text IS NULL OR status = $14::text
   ORDER BY status = 'insufficient_data', efficiency ASC NULLS LAST, vehicle_id
-  LIMIT $9 OFFSET $10
+  LIMIT $10 OFFSET $11
 )
 SELECT totals.total, totals.total_below, totals.total_insufficient,
-       (SELECT count(*)::int FROM judged WHERE $13::text IS NULL OR status = $13::text) AS matching,
+       (SELECT count(*)::int FROM judged WHERE $14::text IS NULL OR status = $14::text) AS matching,
        page.vehicle_id, page.meter_id,
        page.ac_kwh::float8 AS ac_kwh, page.dc_kwh::float8 AS dc_kwh, page.unlinked_dc_kwh::float8 AS unlinked_dc_kwh,
        page.efficiency::float8 AS efficiency, page.avg_battery_temp::float8 AS avg_battery_temp,

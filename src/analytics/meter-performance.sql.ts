@@ -1,7 +1,7 @@
-import { attributionCtes } from './attribution.sql.ts';
+import { BUCKETS, attributionCtes } from './attribution.sql.ts';
 
 /**
- * A meter's (depot's) view over [$1, $2), $8 the meter, under the attribution rule: its AC, the DC
+ * A meter's (depot's) view over [$1, $2), $9 the meter, under the attribution rule: its AC, the DC
  * of every vehicle while linked to it, each vehicle's attributed share, the AC drawn while no
  * vehicle was linked (unattributed) and the AC of intervals in which no linked vehicle reported DC
  * (idle: a charger's standby draw, still attributed). One 'total' row, one 'vehicle' row per
@@ -21,14 +21,10 @@ ac AS (
 ),
 dc AS (
   SELECT bucket, vehicle_id, sum(kwh) AS kwh, GROUPING(bucket, vehicle_id) AS level
-  FROM vehicle_energy WHERE meter_id = $8::text
+  FROM vehicle_energy WHERE meter_id = $9::text
   GROUP BY GROUPING SETS ((bucket), (vehicle_id), ())
 ),
-buckets AS (
-  SELECT start AS bucket_from, least(start + $7::interval, $2::timestamptz) AS bucket_to
-  FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 microsecond', $7::interval) AS start
-  WHERE $7::interval IS NOT NULL
-),
+${BUCKETS},
 vehicles AS (
   SELECT DISTINCT vehicle_id FROM periods WHERE valid_from < $2::timestamptz AND valid_to > $1::timestamptz
 ),
@@ -39,8 +35,8 @@ answer AS (
          (SELECT unattributed FROM ac WHERE level = 3) AS unattributed,
          (SELECT idle FROM ac WHERE level = 3) AS idle,
          (SELECT n FROM ac WHERE level = 3) AS meter_readings,
-         EXISTS (SELECT 1 FROM meter_live_status WHERE meter_id = $8::text)
-           OR EXISTS (SELECT 1 FROM link_periods WHERE meter_id = $8::text) AS known
+         EXISTS (SELECT 1 FROM meter_live_status WHERE meter_id = $9::text)
+           OR EXISTS (SELECT 1 FROM link_periods WHERE meter_id = $9::text) AS known
   UNION ALL
   SELECT 'vehicle', NULL, NULL, vehicles.vehicle_id, ac.attributed, dc.kwh, NULL, ac.idle, ac.n, NULL
   FROM vehicles

@@ -1,6 +1,7 @@
 import type { FieldProblem } from '../common/errors/error-body.ts';
 import { InvalidWindow } from '../common/errors/domain-error.ts';
 import { parseInstant } from '../common/time/instant.ts';
+import { offsetMinutes } from '../common/time/time-zone.ts';
 import type { AttributionWindow } from './attribution.sql.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -86,12 +87,16 @@ const floorHour = (instant: Date): Date => new Date(Math.floor(instant.getTime()
  * may be read from the hourly roll-ups. Buckets that cut hours (15 min, or any width when the
  * window does not start on an hour) leave no whole hour: everything is read raw.
  */
-export function attributionWindow(window: ReportWindow, bucketSeconds?: number): AttributionWindow {
+export function attributionWindow(window: ReportWindow, bucketSeconds?: number, timeZone?: string): AttributionWindow {
   const { from, to } = window;
   const hourFrom = floorHour(from);
   const hourTo = ceilHour(to);
+  const calendarDays = bucketSeconds === 86_400 && timeZone !== undefined;
+  // Local midnights fall on UTC hours only where the zone's offset is whole hours (not India's +05:30).
+  const zoneKeepsHours = !calendarDays || [from, to].every((instant) => offsetMinutes(timeZone, instant) % 60 === 0);
   const bucketsKeepHours =
-    bucketSeconds === undefined || (bucketSeconds % 3600 === 0 && from.getTime() === hourFrom.getTime());
+    bucketSeconds === undefined ||
+    (bucketSeconds % 3600 === 0 && from.getTime() === hourFrom.getTime() && zoneKeepsHours);
   let wholeFrom = to;
   let wholeTo = to;
   if (bucketsKeepHours) {
@@ -106,5 +111,46 @@ export function attributionWindow(window: ReportWindow, bucketSeconds?: number):
     wholeFrom,
     wholeTo,
     bucket: bucketSeconds === undefined ? null : `${bucketSeconds} seconds`,
+    timeZone: calendarDays ? timeZone : null,
   };
+}
+
+/**
+ * The local calendar day `day` (YYYY-MM-DD) of `timeZone` as a window of whole UTC hours: 23 or 25
+ * hours long on DST changes. Zones whose offset is not a whole hour that day have no such window
+ * (the fleet report reads hourly roll-ups): null.
+ */
+export function localDayWindow(day: string, timeZone: string): ReportWindow | null {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const startOf = (year: number, month: number, date: number): Date => {
+    // Midnight local = UTC midnight minus the offset in force then (found by two steps: offsets change only by hours).
+    const guess = Date.UTC(year, month - 1, date);
+    const first = guess - offsetMinutes(timeZone, new Date(guess)) * 60_000;
+    return new Date(guess - offsetMinutes(timeZone, new Date(first)) * 60_000);
+  };
+  const from = startOf(y, m, d);
+  const to = startOf(y, m, d + 1);
+  if (from.getTime() % HOUR_MS !== 0 || to.getTime() % HOUR_MS !== 0) return null;
+  return { from, to };
+}
+
+/** The fleet report's `?day=&tz=` window: that local day, or a 400 saying why not. */
+export function fleetDayWindow(query: { day?: string; tz?: string; from?: string; to?: string }): ReportWindow {
+  if (query.from !== undefined || query.to !== undefined) {
+    throw new InvalidWindow([{ field: 'day', errors: ['day replaces from and to: send one or the other'] }]);
+  }
+  const timeZone = query.tz ?? 'UTC';
+  const window = localDayWindow(query.day!, timeZone);
+  if (window === null) {
+    throw new InvalidWindow([
+      {
+        field: 'tz',
+        errors: [
+          `${timeZone} is not a whole number of hours from UTC on ${query.day}: the fleet report reads hourly roll-ups, ` +
+            'so its local days need whole-hour offsets; ask for from/to on UTC hours instead',
+        ],
+      },
+    ]);
+  }
+  return window;
 }

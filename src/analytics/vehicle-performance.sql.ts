@@ -1,22 +1,22 @@
-import { attributionCtes, statusExpression } from './attribution.sql.ts';
+import { BUCKETS, attributionCtes, statusExpression } from './attribution.sql.ts';
 import type { VehicleStatus } from './dto/performance.dto.ts';
 
 /**
- * A vehicle's performance over [$1, $2) under the attribution rule (attribution.sql.ts), $8 the
+ * A vehicle's performance over [$1, $2) under the attribution rule (attribution.sql.ts), $9 the
  * vehicle, in one statement. Answers one 'total' row, one 'meter' row per meter the vehicle was
  * linked to in the window, and with a bucket width ($7) one 'bucket' row per bucket, oldest first,
  * empty ones included (the last one ends at $2).
  *
  * AC: the vehicle's attributed shares. DC: what it reported while linked (to any meter); what it
  * reported while unlinked is `unlinked_dc_kwh`, kept out of the efficiency. Energy stays NUMERIC
- * until the end; efficiency is null without attributed AC. $9 threshold, $10 reporting interval
- * (seconds), $11 minimum coverage: coverage and status as in the fleet report.
+ * until the end; efficiency is null without attributed AC. $10 threshold, $11 reporting interval
+ * (seconds), $12 minimum coverage: coverage and status as in the fleet report.
  */
 export const VEHICLE_PERFORMANCE = `
 WITH ${attributionCtes('vehicle')},
 ac AS (
   SELECT bucket, meter_id, sum(share) AS kwh, sum(n)::int AS n, GROUPING(bucket, meter_id) AS level
-  FROM shares WHERE vehicle_id = $8::text
+  FROM shares WHERE vehicle_id = $9::text
   GROUP BY GROUPING SETS ((bucket), (meter_id), ())
 ),
 dc AS (
@@ -24,26 +24,22 @@ dc AS (
          sum(kwh) FILTER (WHERE meter_id IS NOT NULL) AS kwh,
          sum(kwh) FILTER (WHERE meter_id IS NULL) AS unlinked_kwh,
          sum(temp_sum) AS temp_sum, sum(n)::int AS n, GROUPING(bucket) AS level
-  FROM vehicle_energy WHERE vehicle_id = $8::text
+  FROM vehicle_energy WHERE vehicle_id = $9::text
   GROUP BY GROUPING SETS ((bucket), ())
 ),
-buckets AS (
-  SELECT start AS bucket_from, least(start + $7::interval, $2::timestamptz) AS bucket_to
-  FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 microsecond', $7::interval) AS start
-  WHERE $7::interval IS NOT NULL
-),
+${BUCKETS},
 meters AS (
   SELECT meter_id, min(greatest(valid_from, $1::timestamptz)) AS period_from, max(least(valid_to, $2::timestamptz)) AS period_to
-  FROM periods WHERE vehicle_id = $8::text AND valid_from < $2::timestamptz AND valid_to > $1::timestamptz
+  FROM periods WHERE vehicle_id = $9::text AND valid_from < $2::timestamptz AND valid_to > $1::timestamptz
   GROUP BY meter_id
 ),
 answer AS (
   SELECT 'total' AS kind, NULL::timestamptz AS bucket_from, NULL::timestamptz AS bucket_to,
-         (SELECT meter_id FROM link_periods WHERE vehicle_id = $8::text AND valid_to IS NULL) AS meter_id,
+         (SELECT meter_id FROM link_periods WHERE vehicle_id = $9::text AND valid_to IS NULL) AS meter_id,
          NULL::timestamptz AS period_from, NULL::timestamptz AS period_to,
          (SELECT kwh FROM ac WHERE level = 3) AS ac_kwh, (SELECT n FROM ac WHERE level = 3) AS meter_readings,
          dc.kwh AS dc_kwh, dc.unlinked_kwh, dc.temp_sum, dc.n AS vehicle_readings,
-         EXISTS (SELECT 1 FROM link_periods WHERE vehicle_id = $8::text) AS ever_linked
+         EXISTS (SELECT 1 FROM link_periods WHERE vehicle_id = $9::text) AS ever_linked
   FROM (SELECT 1) one LEFT JOIN dc ON dc.level = 1
   UNION ALL
   SELECT 'meter', NULL, NULL, meters.meter_id, meters.period_from, meters.period_to,
@@ -57,7 +53,7 @@ answer AS (
   LEFT JOIN dc ON dc.level = 0 AND dc.bucket = buckets.bucket_from
 )
 SELECT kind, bucket_from, bucket_to, meter_id, period_from, period_to,
-       coverage, ${statusExpression('ac_kwh', 'dc_kwh', 'coverage', '$9::numeric', '$11::float8')} AS status,
+       coverage, ${statusExpression('ac_kwh', 'dc_kwh', 'coverage', '$10::numeric', '$12::float8')} AS status,
        coalesce(ac_kwh, 0)::float8 AS ac_kwh,
        coalesce(dc_kwh, 0)::float8 AS dc_kwh,
        coalesce(unlinked_kwh, 0)::float8 AS unlinked_dc_kwh,
@@ -68,7 +64,7 @@ SELECT kind, bucket_from, bucket_to, meter_id, period_from, period_to,
        ever_linked
 FROM (
   SELECT answer.*, least(coalesce(vehicle_readings, 0) / (extract(epoch FROM coalesce(bucket_to, $2::timestamptz)
-           - coalesce(bucket_from, $1::timestamptz))::float8 / $10::float8), 1) AS coverage
+           - coalesce(bucket_from, $1::timestamptz))::float8 / $11::float8), 1) AS coverage
   FROM answer
 ) covered
 ORDER BY kind DESC, bucket_from, meter_id

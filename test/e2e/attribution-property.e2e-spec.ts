@@ -276,7 +276,7 @@ it('every view follows the rule, conserves AC exactly, and the fleet report equa
           const [row] = await t.db.query<{ equal: boolean | null }>(
             `WITH ${attributionCtes('meter')}
              SELECT coalesce((SELECT sum(share) + coalesce(sum(ac) FILTER (WHERE vehicle_id IS NULL), 0) FROM shares), 0)
-                  = coalesce((SELECT sum(kwh_consumed_ac) FROM meter_telemetry WHERE meter_id = $8 AND ts >= $1 AND ts < $2), 0) AS equal`,
+                  = coalesce((SELECT sum(kwh_consumed_ac) FROM meter_telemetry WHERE meter_id = $9 AND ts >= $1 AND ts < $2), 0) AS equal`,
             [...attributionParams(attributionWindow({ from: FROM, to: NOW }, bucket)), meterId],
           );
           expect(row?.equal).toBe(true);

@@ -223,10 +223,10 @@ async function exactSums(
 ): Promise<{ total: string; unattributed: string; attributedPlusUnattributedEqualsTotal: boolean }> {
   const [row] = await t.db.query<{ total: string; unattributed: string; equal: boolean }>(
     `WITH ${attributionCtes('meter')}
-     SELECT (SELECT sum(kwh_consumed_ac) FROM meter_telemetry WHERE meter_id = $8 AND ts >= $1 AND ts < $2)::text AS total,
+     SELECT (SELECT sum(kwh_consumed_ac) FROM meter_telemetry WHERE meter_id = $9 AND ts >= $1 AND ts < $2)::text AS total,
             (SELECT coalesce(sum(ac), 0) FROM shares WHERE vehicle_id IS NULL)::text AS unattributed,
             (SELECT sum(share) + coalesce(sum(ac) FILTER (WHERE vehicle_id IS NULL), 0) FROM shares)
-              = (SELECT sum(kwh_consumed_ac) FROM meter_telemetry WHERE meter_id = $8 AND ts >= $1 AND ts < $2) AS equal`,
+              = (SELECT sum(kwh_consumed_ac) FROM meter_telemetry WHERE meter_id = $9 AND ts >= $1 AND ts < $2) AS equal`,
     [...attributionParams(attributionWindow(window, bucketSeconds)), meterId],
   );
   return { total: row!.total, unattributed: row!.unattributed, attributedPlusUnattributedEqualsTotal: row!.equal };

@@ -1,7 +1,7 @@
 import type { PerformanceTotals, VehicleStatus } from './performance.dto.ts';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { IsDeviceId, IsInstantWithZone } from '../../common/validation/decorators.ts';
+import { IsCalendarDay, IsDeviceId, IsInstantWithZone, IsTimeZone } from '../../common/validation/decorators.ts';
 
 export const VEHICLE_STATUSES: readonly VehicleStatus[] = ['ok', 'below_threshold', 'insufficient_data'];
 
@@ -23,6 +23,10 @@ export class FleetQuery {
   @IsOptional() @IsIn(VEHICLE_STATUSES) status?: VehicleStatus;
   /** Only vehicles linked to this meter at some time in the window. */
   @IsOptional() @IsDeviceId() meterId?: string;
+  /** A local calendar day as the window (instead of from/to), in `tz`. */
+  @IsOptional() @IsCalendarDay() day?: string;
+  /** The zone of `day` (default UTC). */
+  @IsOptional() @IsTimeZone() tz?: string;
 }
 
 /** One vehicle's performance over the report's window. */

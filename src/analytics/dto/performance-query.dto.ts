@@ -1,5 +1,5 @@
 import { IsIn, IsOptional } from 'class-validator';
-import { IsInstantWithZone } from '../../common/validation/decorators.ts';
+import { IsInstantWithZone, IsTimeZone } from '../../common/validation/decorators.ts';
 
 /** Bucket widths, as fixed lengths in seconds (a day is 24 h in every time zone, DST included). */
 export const BUCKET_SECONDS = { '15m': 900, '1h': 3600, '1d': 86_400 } as const;
@@ -12,4 +12,6 @@ export class PerformanceQuery {
   /** Exclusive end; default now. */
   @IsOptional() @IsInstantWithZone() to?: string;
   @IsOptional() @IsIn(Object.keys(BUCKET_SECONDS)) bucket?: BucketWidth;
+  /** An IANA zone: `1d` buckets are its calendar days (23 or 25 hours on DST changes). Default: 24-hour buckets from `from`. */
+  @IsOptional() @IsTimeZone() tz?: string;
 }

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { IsNumber, IsString, Length, Matches, ValidateBy, type ValidationOptions } from 'class-validator';
 import { type ParsedInstant, parseInstant } from '../time/instant.ts';
+import { isTimeZone } from '../time/time-zone.ts';
 
 /** Letters, digits and `. _ : -`: safe in URLs, logs and CSV exports, unambiguous in any client. */
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
@@ -46,3 +47,17 @@ export const IsInstantWithZone = (): PropertyDecorator =>
         '$property must be an ISO-8601 instant with a time zone (e.g. 2026-11-26T10:00:00Z), not before 2000-01-01',
     },
   });
+
+/** An IANA time zone (Europe/Berlin, Asia/Kolkata, UTC); abbreviations such as CEST are not zones. */
+export const IsTimeZone = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isTimeZone',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isTimeZone(value),
+      defaultMessage: () => '$property must be an IANA time zone such as Europe/Berlin or UTC',
+    },
+  });
+
+/** A calendar date, YYYY-MM-DD. */
+export const IsCalendarDay = (): PropertyDecorator =>
+  Matches(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: '$property must be a date, YYYY-MM-DD' });
