@@ -35,13 +35,17 @@ function closeGracefullyOnSignals(app: NestFastifyApplication, timeoutMs: number
   const close = (signal: NodeJS.Signals): void => {
     if (closing) return;
     closing = true;
+    const startedAt = Date.now();
     logger.log(`${signal} received: closing`);
     setTimeout(() => {
       logger.error(`Shutdown took longer than ${timeoutMs} ms; exiting`);
       process.exit(1);
     }, timeoutMs).unref();
     app.close().then(
-      () => process.exit(0),
+      () => {
+        logger.log(`Shutdown finished in ${Date.now() - startedAt} ms`);
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error(`Shutdown failed: ${String(error)}`);
         process.exit(1);
