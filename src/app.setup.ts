@@ -1,4 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
+import type { SecurityHeadersOptions } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -14,7 +15,10 @@ import { Metrics } from './observability/metrics.ts';
 import { RequestLog } from './observability/request-log.ts';
 import { setupOpenApi } from './openapi/openapi.setup.ts';
 
-type HttpSettings = Pick<AppConfig, 'BODY_LIMIT_BYTES' | 'RATE_LIMIT_PER_MINUTE' | 'CORS_ORIGINS' | 'LOG_LEVEL'>;
+type HttpSettings = Pick<
+  AppConfig,
+  'BODY_LIMIT_BYTES' | 'RATE_LIMIT_PER_MINUTE' | 'CORS_ORIGINS' | 'LOG_LEVEL' | 'PUBLIC_URL' | 'DOCS_ENABLED'
+>;
 
 /**
  * The HTTP adapter the service runs on, shared by main.ts and the tests. Fastify gives every
@@ -68,7 +72,7 @@ export async function configureApp(app: NestFastifyApplication, config: HttpSett
     requestLog.record(request, reply, route);
     done();
   });
-  app.useSecurityHeaders();
+  app.useSecurityHeaders(securityHeaders(config));
   const origins =
     config.CORS_ORIGINS?.split(',')
       .map((origin) => origin.trim())
@@ -81,8 +85,18 @@ export async function configureApp(app: NestFastifyApplication, config: HttpSett
       keyGenerator: rateLimitKey,
     });
   }
-  setupOpenApi(app);
+  setupOpenApi(app, config);
   return app;
+}
+
+/**
+ * Nest's defaults (helmet's), except that HSTS and the CSP's upgrade-insecure-requests are sent
+ * only when the service is reached over TLS (PUBLIC_URL is https): over plain HTTP the directive
+ * sends the browser to https for /docs' scripts and styles, and the page stays blank.
+ */
+function securityHeaders(config: HttpSettings): SecurityHeadersOptions {
+  if (config.PUBLIC_URL?.startsWith('https://')) return {};
+  return { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } }, strictTransportSecurity: false };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiQuery, ApiResponse } from '@nestjs/swagger';
-import { ERROR_BODY } from './openapi.schemas.ts';
+import { ErrorBody } from '../common/errors/error-body.ts';
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input: `details` names each bad field (in a batch, with its index)',
@@ -16,7 +16,7 @@ const DESCRIPTIONS: Record<number, string> = {
 /** The error answers of a route, all in the one error shape. */
 export const ApiErrors = (...statuses: number[]): MethodDecorator =>
   applyDecorators(
-    ...statuses.map((status) => ApiResponse({ status, description: DESCRIPTIONS[status], schema: ERROR_BODY })),
+    ...statuses.map((status) => ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorBody })),
   );
 
 /** The query parameters of a keyset-paginated list (`limit`, `after`), plus any filters. */

@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from './database-unavailable.ts';
 import { DomainError, type DomainErrorCode } from './domain-error.ts';
-import { type ErrorBody, errorBody } from './error-body.ts';
+import { ErrorBody, errorBody } from './error-body.ts';
 import { rememberErrorCode, statusCode } from './error-code.ts';
 import { RequestValidationError } from './request-validation.error.ts';
 
