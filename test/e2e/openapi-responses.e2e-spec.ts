@@ -122,7 +122,10 @@ it('checked at least one answer of every documented route', async () => {
   );
   const covered = new Set([...checked].map((entry) => entry.split(' ').slice(0, 2).join(' ')));
   // /metrics answers text, not JSON: its 200 is checked as text here.
-  expect((await request(t.server).get('/metrics').set(operator).expect(200)).text).toContain('# HELP');
+  const metrics = (await request(t.server).get('/metrics').set(operator).expect(200)).text;
+  expect(metrics).toContain('# HELP');
+  // The pool figures come from database/ (DatabasePool): a connected pool has at least one connection.
+  expect(Number(/^db_pool_connections\{state="total"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
   covered.add('GET /metrics');
   expect(documented.filter((route) => !covered.has(route))).toEqual([]);
 });
