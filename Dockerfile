@@ -5,7 +5,8 @@
 # The image always needs DATABASE_URL (the embedded PostgreSQL is for development machines, and its
 # binaries are left out, see below) and, with NODE_ENV=production, API_KEYS.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# The Active LTS line, exact version; the same major as the `node` devDependency that npm scripts and CI run on.
+ARG NODE_IMAGE=node:26.10.0-bookworm-slim
 
 # ---- build: compile TypeScript to dist/ ----
 FROM ${NODE_IMAGE} AS build

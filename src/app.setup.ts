@@ -1,33 +1,41 @@
 import rateLimit from '@fastify/rate-limit';
+import type { SecurityHeadersOptions } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { presentedKey } from './auth/api-key.guard.ts';
-import { hashApiKey } from './auth/api-keys.ts';
+import { ApiKeys, hashApiKey } from './auth/api-keys.ts';
+import { afterFrameworkError, frameworkErrorsInOneShape } from './common/http/framework-errors.ts';
 import { useDepthLimitedJsonParser } from './common/http/json-body.parser.ts';
 import { closeKeepAliveOnShutdown } from './common/http/keep-alive-on-close.hook.ts';
 import type { AppConfig } from './config/app-config.ts';
 import { Metrics } from './observability/metrics.ts';
+import { RequestLog } from './observability/request-log.ts';
 import { setupOpenApi } from './openapi/openapi.setup.ts';
 
-type HttpSettings = Pick<AppConfig, 'BODY_LIMIT_BYTES' | 'RATE_LIMIT_PER_MINUTE' | 'CORS_ORIGINS' | 'LOG_LEVEL'>;
+type HttpSettings = Pick<
+  AppConfig,
+  'BODY_LIMIT_BYTES' | 'RATE_LIMIT_PER_MINUTE' | 'CORS_ORIGINS' | 'LOG_LEVEL' | 'PUBLIC_URL' | 'DOCS_ENABLED'
+>;
 
 /**
- * The HTTP adapter the service runs on, shared by main.ts and the tests. Fastify's pino logger
- * gives every request an id (the client's `x-request-id` when it is sane, else a UUID), echoed
- * back; its per-request lines are off so the hot path logs nothing at info (see logRequest).
+ * The HTTP adapter the service runs on, shared by main.ts and the tests. Fastify gives every
+ * request an id (the client's `x-request-id` when it is sane, else a UUID), echoed back. Fastify's
+ * own logger is off: the one log pipeline is nestjs-pino's (see observability/logging.module.ts).
  */
 export function createAdapter(config: HttpSettings): FastifyAdapter {
-  return new FastifyAdapter({
+  const adapter: FastifyAdapter = new FastifyAdapter({
     bodyLimit: config.BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
-    logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
-    logController: new LogController({ disableRequestLogging: true }),
+    logger: false,
     requestIdHeader: false,
     genReqId: requestId,
+    frameworkErrors: frameworkErrorsInOneShape(() => adapter),
   });
+  return adapter;
 }
 
 /**
@@ -43,6 +51,17 @@ export async function configureApp(app: NestFastifyApplication, config: HttpSett
   useDepthLimitedJsonParser(fastify);
   closeKeepAliveOnShutdown(fastify);
   const metrics = app.get(Metrics);
+  app.useLogger(app.get(Logger));
+  const requestLog = new RequestLog(() => PinoLogger.root, app.get(ApiKeys));
+  afterFrameworkError(app.getHttpAdapter() as FastifyAdapter, (request, reply) =>
+    requestLog.record(request, reply, 'unrouted'),
+  );
+  const pino = await app.resolve(PinoLogger);
+  // The body arrives in stream events, outside the context nestjs-pino's middleware opened in
+  // onRequest: re-enter it, so that guards, pipes, handlers and the error filter log with the id.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    pino.runInContext(done, { bindings: { reqId: request.id } });
+  });
   fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
     done(null, payload);
@@ -50,10 +69,10 @@ export async function configureApp(app: NestFastifyApplication, config: HttpSett
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpSeconds.observe({ method: request.method, route, status: reply.statusCode }, reply.elapsedTime / 1000);
-    logRequest(request, reply, route);
+    requestLog.record(request, reply, route);
     done();
   });
-  app.useSecurityHeaders();
+  app.useSecurityHeaders(securityHeaders(config));
   const origins =
     config.CORS_ORIGINS?.split(',')
       .map((origin) => origin.trim())
@@ -66,8 +85,18 @@ export async function configureApp(app: NestFastifyApplication, config: HttpSett
       keyGenerator: rateLimitKey,
     });
   }
-  setupOpenApi(app);
+  setupOpenApi(app, config);
   return app;
+}
+
+/**
+ * Nest's defaults (helmet's), except that HSTS and the CSP's upgrade-insecure-requests are sent
+ * only when the service is reached over TLS (PUBLIC_URL is https): over plain HTTP the directive
+ * sends the browser to https for /docs' scripts and styles, and the page stays blank.
+ */
+function securityHeaders(config: HttpSettings): SecurityHeadersOptions {
+  if (config.PUBLIC_URL?.startsWith('https://')) return {};
+  return { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } }, strictTransportSecurity: false };
 }
 
 /**
@@ -82,12 +111,4 @@ function rateLimitKey(request: FastifyRequest): string {
 function requestId(request: IncomingMessage): string {
   const sent = request.headers['x-request-id'];
   return typeof sent === 'string' && /^[\w.:-]{1,128}$/.test(sent) ? sent : randomUUID();
-}
-
-/** Failures at warn/error, successes at debug only. */
-function logRequest(request: FastifyRequest, reply: FastifyReply, route: string): void {
-  const line = { method: request.method, route, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) };
-  if (reply.statusCode >= 500) request.log.error(line, 'request failed');
-  else if (reply.statusCode >= 400) request.log.warn(line, 'request refused');
-  else request.log.debug(line, 'request completed');
 }

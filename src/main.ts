@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.ts';
 import { APP_OPTIONS, configureApp, createAdapter } from './app.setup.ts';
 import { AppConfig } from './config/app-config.ts';
@@ -19,7 +18,6 @@ async function bootstrap(): Promise<void> {
     }),
     env,
   );
-  app.useLogger(app.get(PinoLogger));
   const config = app.get(AppConfig);
   closeGracefullyOnSignals(app, config.SHUTDOWN_TIMEOUT_MS);
   await app.listen({ port: config.PORT, host: config.HOST });
@@ -35,13 +33,17 @@ function closeGracefullyOnSignals(app: NestFastifyApplication, timeoutMs: number
   const close = (signal: NodeJS.Signals): void => {
     if (closing) return;
     closing = true;
+    const startedAt = Date.now();
     logger.log(`${signal} received: closing`);
     setTimeout(() => {
       logger.error(`Shutdown took longer than ${timeoutMs} ms; exiting`);
       process.exit(1);
     }, timeoutMs).unref();
     app.close().then(
-      () => process.exit(0),
+      () => {
+        logger.log(`Shutdown finished in ${Date.now() - startedAt} ms`);
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error(`Shutdown failed: ${String(error)}`);
         process.exit(1);

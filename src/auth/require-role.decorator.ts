@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiResponse, ApiSecurity } from '@nestjs/swagger';
-import { ERROR_BODY } from '../openapi/openapi.schemas.ts';
+import { ErrorBody } from '../common/errors/error-body.ts';
 import type { Role } from './api-keys.ts';
 
 export const REQUIRED_ROLE = 'requiredRole';
@@ -11,7 +11,6 @@ export const RequireRole = (role: Role): MethodDecorator & ClassDecorator =>
     SetMetadata(REQUIRED_ROLE, role),
     ApiBearerAuth('bearer'),
     ApiSecurity('x-api-key'),
-    ApiResponse({ status: 401, description: 'No valid API key (when API_KEYS is set)', schema: ERROR_BODY }),
-    ApiResponse({ status: 403, description: `The API key's role is not '${role}'`, schema: ERROR_BODY }),
-    ApiResponse({ status: 429, description: 'Rate limit exceeded (see Retry-After)', schema: ERROR_BODY }),
+    ApiResponse({ status: 401, description: 'No valid API key (when API_KEYS is set)', type: ErrorBody }),
+    ApiResponse({ status: 403, description: `The API key's role is not '${role}'`, type: ErrorBody }),
   );

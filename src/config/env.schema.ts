@@ -73,6 +73,17 @@ export class EnvSchema {
   @Type(() => Number) @IsInt() @Min(1) @Max(86_400) READING_INTERVAL_SECONDS = 60;
   // Below this coverage (0–1) a vehicle is `insufficient_data`, not judged.
   @Type(() => Number) @IsFiniteNumber() @Min(0) @Max(1) MIN_COVERAGE = 0.5;
+
+  /**
+   * The URL clients reach the service at (e.g. https://energy.example.com), listed as the OpenAPI
+   * document's server. When it is https, browsers are told to stay on TLS (HSTS and the CSP's
+   * upgrade-insecure-requests); unset or http, neither is sent, so /docs works over plain HTTP.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'PUBLIC_URL must be an http(s) URL without query' })
+  PUBLIC_URL?: string = undefined;
+  /** Serve the OpenAPI UI and document at /docs (true | false). */
+  @Transform(toBoolean) @IsBoolean() DOCS_ENABLED = true;
 }
 
 export function validateEnv(env: Record<string, string | undefined>): EnvSchema {

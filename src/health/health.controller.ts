@@ -1,16 +1,11 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { HEALTH_REPORT } from '../openapi/openapi.schemas.ts';
+import { HealthReport, LivenessReport } from './health-report.dto.ts';
 import { DataSource } from 'typeorm';
 import { DatabaseConnector } from '../database/database-connector.ts';
 
 const PING_TIMEOUT_MS = 2000;
-
-export interface HealthReport {
-  status: 'ok' | 'unavailable';
-  checks: { database: 'up' | 'down' };
-}
 
 @ApiTags('health')
 @Controller('health')
@@ -23,8 +18,8 @@ export class HealthController {
   /** Readiness: 200 when the database is connected, migrated and answers; 503 otherwise. */
   @Get()
   @ApiOperation({ summary: 'Readiness: the database is connected, migrated and answers' })
-  @ApiOkResponse({ schema: HEALTH_REPORT })
-  @ApiResponse({ status: 503, description: 'Database down', schema: HEALTH_REPORT })
+  @ApiOkResponse({ type: HealthReport })
+  @ApiResponse({ status: 503, description: 'Database down', type: HealthReport })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport> {
     const up = this.connector.isReady() && (await this.pingDatabase());
     void reply.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
@@ -34,7 +29,7 @@ export class HealthController {
   /** Liveness: the process serves requests, whatever the database does. */
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process serves requests' })
-  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } })
+  @ApiOkResponse({ type: LivenessReport })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }

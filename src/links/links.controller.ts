@@ -1,11 +1,10 @@
 import { Body, Controller, Delete, Get, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiErrors, ApiKeysetPage } from '../openapi/api-errors.decorator.ts';
-import { LINK, LINK_BODY, LINK_HISTORY, pageOf } from '../openapi/openapi.schemas.ts';
+import { ApiErrors } from '../openapi/api-errors.decorator.ts';
 import { RequireRole } from '../auth/require-role.decorator.ts';
 import { VehicleIdParams } from '../common/validation/device-id.params.ts';
-import { CreateLinkDto, type LinkHistory, type LinkPage, type LinkView } from './dto/link.dto.ts';
+import { CreateLinkDto, LinkHistory, LinkPage, LinkView } from './dto/link.dto.ts';
 import { ListLinksQuery } from './dto/list-links.query.ts';
 import { LinksService } from './links.service.ts';
 
@@ -23,9 +22,8 @@ export class LinksController {
       "Without validFrom a vehicle's first link covers all time before; a re-point starts now. A backdated validFrom " +
       'ends the period holding it there; periods that started later are replaced only with replaceLater: true (else 409).',
   })
-  @ApiBody({ schema: LINK_BODY })
-  @ApiResponse({ status: 201, description: 'First link of the vehicle', schema: LINK })
-  @ApiResponse({ status: 200, description: 'Re-pointed (or already so)', schema: LINK })
+  @ApiResponse({ status: 201, description: 'First link of the vehicle', type: LinkView })
+  @ApiResponse({ status: 200, description: 'Re-pointed (or already so)', type: LinkView })
   @ApiErrors(400, 409, 415)
   async link(@Body() body: CreateLinkDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<LinkView> {
     const { link, created } = await this.links.link(body);
@@ -35,8 +33,7 @@ export class LinksController {
 
   @Get()
   @ApiOperation({ summary: 'Current links by vehicle id, a page at a time (keyset); ?meterId= those on one meter' })
-  @ApiKeysetPage()
-  @ApiOkResponse({ schema: pageOf(LINK) })
+  @ApiOkResponse({ type: LinkPage })
   @ApiErrors(400)
   list(@Query() query: ListLinksQuery): Promise<LinkPage> {
     return this.links.list(query.limit, query.after, query.meterId);
@@ -44,8 +41,7 @@ export class LinksController {
 
   @Get(':vehicleId')
   @ApiOperation({ summary: "A vehicle's current link" })
-  @ApiParam({ name: 'vehicleId' })
-  @ApiOkResponse({ schema: LINK })
+  @ApiOkResponse({ type: LinkView })
   @ApiErrors(400, 404)
   get(@Param() params: VehicleIdParams): Promise<LinkView> {
     return this.links.get(params.vehicleId);
@@ -53,8 +49,7 @@ export class LinksController {
 
   @Get(':vehicleId/history')
   @ApiOperation({ summary: "A vehicle's link periods, newest first" })
-  @ApiParam({ name: 'vehicleId' })
-  @ApiOkResponse({ schema: LINK_HISTORY })
+  @ApiOkResponse({ type: LinkHistory })
   @ApiErrors(400, 404)
   history(@Param() params: VehicleIdParams): Promise<LinkHistory> {
     return this.links.history(params.vehicleId);
@@ -62,8 +57,7 @@ export class LinksController {
 
   @Delete(':vehicleId')
   @ApiOperation({ summary: "End a vehicle's current link now (the vehicle is then unlinked)" })
-  @ApiParam({ name: 'vehicleId' })
-  @ApiOkResponse({ description: 'The period that was ended', schema: LINK })
+  @ApiOkResponse({ description: 'The period that was ended', type: LinkView })
   @ApiErrors(400, 404)
   unlink(@Param() params: VehicleIdParams): Promise<LinkView> {
     return this.links.unlink(params.vehicleId);

@@ -1,18 +1,17 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/require-role.decorator.ts';
-import { ApiErrors, ApiKeysetPage } from '../openapi/api-errors.decorator.ts';
-import { METER_LIVE, pageOf, VEHICLE_LIVE } from '../openapi/openapi.schemas.ts';
+import { ApiErrors } from '../openapi/api-errors.decorator.ts';
 import { MeterIdParams, VehicleIdParams } from '../common/validation/device-id.params.ts';
-import { ListLiveQuery, type LivePage, type MeterLive, type VehicleLive } from './dto/live.dto.ts';
+import {
+  ListLiveQuery,
+  type LivePage,
+  MeterLive,
+  MeterLivePage,
+  VehicleLive,
+  VehicleLivePage,
+} from './dto/live.dto.ts';
 import { LiveService } from './live.service.ts';
-
-const STALE_MINUTES_QUERY = {
-  name: 'staleMinutes',
-  required: false,
-  description: 'Only devices silent for more than N minutes',
-  schema: { type: 'integer', minimum: 1 },
-};
 
 /** Each device's latest reading, for operators: one device, or all of them page by page (optionally only the silent ones). */
 @ApiTags('live')
@@ -23,8 +22,7 @@ export class LiveController {
 
   @Get('meters/live')
   @ApiOperation({ summary: "Every meter's latest reading, by id, a page at a time" })
-  @ApiKeysetPage(STALE_MINUTES_QUERY)
-  @ApiOkResponse({ schema: pageOf(METER_LIVE) })
+  @ApiOkResponse({ type: MeterLivePage })
   @ApiErrors(400)
   meters(@Query() query: ListLiveQuery): Promise<LivePage<MeterLive>> {
     return this.live.meters(query);
@@ -32,8 +30,7 @@ export class LiveController {
 
   @Get('meters/:meterId/live')
   @ApiOperation({ summary: "A meter's latest reading and when it arrived" })
-  @ApiParam({ name: 'meterId' })
-  @ApiOkResponse({ schema: METER_LIVE })
+  @ApiOkResponse({ type: MeterLive })
   @ApiErrors(400, 404)
   meter(@Param() params: MeterIdParams): Promise<MeterLive> {
     return this.live.meter(params.meterId);
@@ -41,8 +38,7 @@ export class LiveController {
 
   @Get('vehicles/live')
   @ApiOperation({ summary: "Every vehicle's latest reading, by id, a page at a time" })
-  @ApiKeysetPage(STALE_MINUTES_QUERY)
-  @ApiOkResponse({ schema: pageOf(VEHICLE_LIVE) })
+  @ApiOkResponse({ type: VehicleLivePage })
   @ApiErrors(400)
   vehicles(@Query() query: ListLiveQuery): Promise<LivePage<VehicleLive>> {
     return this.live.vehicles(query);
@@ -50,8 +46,7 @@ export class LiveController {
 
   @Get('vehicles/:vehicleId/live')
   @ApiOperation({ summary: "A vehicle's latest reading and when it arrived" })
-  @ApiParam({ name: 'vehicleId' })
-  @ApiOkResponse({ schema: VEHICLE_LIVE })
+  @ApiOkResponse({ type: VehicleLive })
   @ApiErrors(400, 404)
   vehicle(@Param() params: VehicleIdParams): Promise<VehicleLive> {
     return this.live.vehicle(params.vehicleId);

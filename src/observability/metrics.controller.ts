@@ -1,14 +1,8 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
 import { RequireRole } from '../auth/require-role.decorator.ts';
+import { DatabasePool } from '../database/database-pool.ts';
 import { Metrics } from './metrics.ts';
-
-interface PgPoolCounts {
-  totalCount: number;
-  idleCount: number;
-  waitingCount: number;
-}
 
 /** Operator-only when API keys are on: the figures describe the fleet. Prometheus sends the key as a bearer token. */
 @ApiTags('operations')
@@ -17,7 +11,7 @@ interface PgPoolCounts {
 export class MetricsController {
   constructor(
     private readonly metrics: Metrics,
-    private readonly dataSource: DataSource,
+    private readonly pool: DatabasePool,
   ) {}
 
   /** Prometheus text exposition. */
@@ -32,11 +26,10 @@ export class MetricsController {
   }
 
   private recordPool(): void {
-    if (!this.dataSource.isInitialized) return;
-    const pool = (this.dataSource.driver as unknown as { master?: PgPoolCounts }).master;
-    if (!pool) return;
-    this.metrics.pool.set({ state: 'total' }, pool.totalCount);
-    this.metrics.pool.set({ state: 'idle' }, pool.idleCount);
-    this.metrics.pool.set({ state: 'waiting' }, pool.waitingCount);
+    const counts = this.pool.counts();
+    if (!counts) return;
+    this.metrics.pool.set({ state: 'total' }, counts.total);
+    this.metrics.pool.set({ state: 'idle' }, counts.idle);
+    this.metrics.pool.set({ state: 'waiting' }, counts.waiting);
   }
 }

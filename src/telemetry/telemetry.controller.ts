@@ -1,13 +1,18 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiExtraModels, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { ApiErrors } from '../openapi/api-errors.decorator.ts';
-import { INGEST_ACK, TELEMETRY_BODY } from '../openapi/openapi.schemas.ts';
 import { RequireRole } from '../auth/require-role.decorator.ts';
+import { IngestAckDto } from './dto/ingest-ack.dto.ts';
+import { MeterReadingDto } from './dto/meter-reading.dto.ts';
+import { VehicleReadingDto } from './dto/vehicle-reading.dto.ts';
 import type { IngestAck, Reading } from './reading.ts';
 import { TelemetryBodyPipe } from './telemetry-body.pipe.ts';
 import { TelemetryService } from './telemetry.service.ts';
 
+const ONE_READING = { oneOf: [{ $ref: getSchemaPath(MeterReadingDto) }, { $ref: getSchemaPath(VehicleReadingDto) }] };
+
 @ApiTags('telemetry')
+@ApiExtraModels(MeterReadingDto, VehicleReadingDto)
 @Controller('v1/telemetry')
 @RequireRole('device')
 export class TelemetryController {
@@ -23,8 +28,11 @@ export class TelemetryController {
       'The same reading (device and timestamp) sent again is counted as a duplicate and not stored again. ' +
       'A batch is all-or-nothing on validation.',
   })
-  @ApiBody({ schema: TELEMETRY_BODY })
-  @ApiCreatedResponse({ description: 'Committed', schema: INGEST_ACK })
+  @ApiBody({
+    description: 'One reading, or a batch (array, meters and vehicles mixed, at most BATCH_MAX_READINGS)',
+    schema: { oneOf: [...ONE_READING.oneOf, { type: 'array', minItems: 1, items: ONE_READING }] },
+  })
+  @ApiCreatedResponse({ description: 'Committed', type: IngestAckDto })
   @ApiErrors(400, 413, 415, 503)
   ingest(@Body(TelemetryBodyPipe) readings: Reading[]): Promise<IngestAck> {
     return this.telemetry.ingest(readings);

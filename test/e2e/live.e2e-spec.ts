@@ -157,16 +157,23 @@ describe('GET /v1/meters/:meterId/live and /v1/vehicles/:vehicleId/live', () => 
 });
 
 describe('GET /v1/vehicles/live and /v1/meters/live (pages, silent devices)', () => {
+  // Every test on its own fresh database: a page's content depends on every device stored, so
+  // no test may see another's devices (or rely on them).
   let t: TestApp;
-  beforeAll(async () => {
+  beforeEach(async () => {
     t = await createTestApp({ now: NOW });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await t.close();
   });
-  afterEach(() => {
-    t.clock.set(NOW);
-  });
+
+  const FIVE_VEHICLES = ['veh-c', 'veh-a', 'veh-e', 'veh-b', 'veh-d'];
+  /** Written out of order, with ids whose order is not their insertion order. */
+  const ingestFiveVehicles = (): Promise<void> =>
+    ingest(
+      t,
+      FIVE_VEHICLES.map((id, i) => vehicleReading(id, ago(i + 1), i)),
+    );
 
   async function page(path: string): Promise<Page> {
     return (await request(t.server).get(path).expect(200)).body as Page;
@@ -198,12 +205,7 @@ describe('GET /v1/vehicles/live and /v1/meters/live (pages, silent devices)', ()
   });
 
   it('pages through every vehicle in id order, each once, with the cursor of the last item', async () => {
-    // Written out of order, with ids whose order is not their insertion order.
-    const ids = ['veh-c', 'veh-a', 'veh-e', 'veh-b', 'veh-d'];
-    await ingest(
-      t,
-      ids.map((id, i) => vehicleReading(id, ago(i + 1), i)),
-    );
+    await ingestFiveVehicles();
 
     const pages = await allPages('/v1/vehicles/live', 'vehicleId', 2);
 
@@ -221,6 +223,7 @@ describe('GET /v1/vehicles/live and /v1/meters/live (pages, silent devices)', ()
   });
 
   it('answers nextCursor null when the last page is exactly full', async () => {
+    await ingestFiveVehicles();
     expect(await allPages('/v1/vehicles/live', 'vehicleId', 5)).toEqual([
       ['veh-a', 'veh-b', 'veh-c', 'veh-d', 'veh-e'],
     ]);
@@ -257,7 +260,7 @@ describe('GET /v1/vehicles/live and /v1/meters/live (pages, silent devices)', ()
       hour: 'st-d-hour',
       days: 'st-e-days',
     };
-    beforeAll(async () => {
+    beforeEach(async () => {
       await ingest(t, [
         vehicleReading(silent.fresh, ago(90)), // an older reading: only the latest one counts
         vehicleReading(silent.fresh, ago(5)),
@@ -310,6 +313,16 @@ describe('GET /v1/vehicles/live and /v1/meters/live (pages, silent devices)', ()
       expect(await staleIds('/v1/meters/live', 30)).toEqual(['st-met-silent']);
       expect(await staleIds('/v1/meters/live', 45)).toEqual([]);
     });
+  });
+});
+
+describe('GET /v1/vehicles/live and /v1/meters/live: bad queries', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ now: NOW });
+  });
+  afterAll(async () => {
+    await t.close();
   });
 
   it.each([

@@ -1,12 +1,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { hashApiKey } from '../../src/auth/api-keys.ts';
 import { createTestDatabase, dropTestDatabase, TestDb } from '../setup/test-db.ts';
 import { pollUntil, postJson, send } from '../support/http.ts';
+import { listeningUrl } from '../support/processes.ts';
 import { aMeterReading, expectStoredExactly, type MeterBody, readingsOf } from '../support/readings.ts';
 
 /**
@@ -22,19 +22,6 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
 const LOOPS = 40;
 const SIGTERM_AFTER_ACKS = 300;
 const DEVICE_KEY = randomBytes(24).toString('base64url');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 let databaseUrl: string;
 let db: TestDb;
@@ -61,8 +48,6 @@ afterAll(async () => {
 });
 
 it('on SIGTERM under load, finishes in-flight requests, exits 0 in time, and loses no acknowledged reading', async () => {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
   child = spawn(process.execPath, [join(OUT_DIR, 'src', 'main.js')], {
     cwd: ROOT,
     env: {
@@ -71,8 +56,8 @@ it('on SIGTERM under load, finishes in-flight requests, exits 0 in time, and los
       API_KEYS: `device:${hashApiKey(DEVICE_KEY)}`,
       DATABASE_URL: databaseUrl,
       HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'error',
+      PORT: '0', // the kernel picks a free port; the "Listening on" line says which
+      LOG_LEVEL: 'info',
       RATE_LIMIT_PER_MINUTE: '0',
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     },
@@ -90,6 +75,7 @@ it('on SIGTERM under load, finishes in-flight requests, exits 0 in time, and los
     exitedAt = Date.now();
   });
 
+  const base = await listeningUrl({ child, output: () => output, exited }, 30_000);
   await pollUntil(
     'the server to answer GET /health 200',
     async () => {

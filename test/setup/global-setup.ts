@@ -1,5 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -8,6 +7,7 @@ import { EmbeddedPostgresServer } from '../../src/database/embedded-postgres.ts'
 import { dataSourceOptions } from '../../src/database/data-source-options.ts';
 import { runMigrationsLocked } from '../../src/database/migration-runner.ts';
 import { randomUUID } from 'node:crypto';
+import { unusedPort } from '../support/processes.ts';
 import { withDatabaseName } from './test-db.ts';
 
 declare global {
@@ -21,12 +21,7 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    const server = await EmbeddedPostgresServer.start({
-      dataDir: await mkdtemp(join(tmpdir(), 'energy-test-pg-')),
-      port: await freePort(),
-      persistent: false,
-      database: 'postgres',
-    });
+    const server = await startEmbeddedPostgres();
     globalThis.embeddedPostgres = server;
     serverUrl = server.url;
   }
@@ -58,15 +53,23 @@ export default async function globalSetup(): Promise<void> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
+/**
+ * PostgreSQL cannot listen on port 0, so it gets a port nothing listened on a moment ago; when
+ * another process took it in between, the start fails and is retried on a new port.
+ */
+async function startEmbeddedPostgres(attempts = 3): Promise<EmbeddedPostgresServer> {
+  for (let attempt = 1; ; attempt += 1) {
+    const dataDir = await mkdtemp(join(tmpdir(), 'energy-test-pg-'));
+    try {
+      return await EmbeddedPostgresServer.start({
+        dataDir,
+        port: await unusedPort(),
+        persistent: false,
+        database: 'postgres',
+      });
+    } catch (error) {
+      await rm(dataDir, { recursive: true, force: true });
+      if (attempt >= attempts) throw error;
+    }
+  }
 }

@@ -6,6 +6,7 @@ import { APP_OPTIONS, configureApp, createAdapter } from '../../src/app.setup.ts
 import { Clock } from '../../src/common/time/clock.ts';
 import { AppConfig } from '../../src/config/app-config.ts';
 import { type EnvSchema, validateEnv } from '../../src/config/env.schema.ts';
+import { LOG_DESTINATION } from '../../src/observability/logging.module.ts';
 import { createTestDatabase, dropTestDatabase, TestDb } from './test-db.ts';
 
 /** A clock the test sets; starts at a fixed instant. */
@@ -37,7 +38,9 @@ type Overrides = Partial<Record<keyof EnvSchema, string>>;
  * The application exactly as main.ts builds it, on a fresh database cloned from the migrated
  * template, with the clock pinned (defaults to the real now, so partitions made ahead fit).
  */
-export async function createTestApp(options: { env?: Overrides; now?: Date } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { env?: Overrides; now?: Date; logDestination?: { write(line: string): void } } = {},
+): Promise<TestApp> {
   const databaseUrl = await createTestDatabase();
   const config = validateEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env, DATABASE_URL: databaseUrl });
   const clock = new FixedClock(options.now ?? new Date());
@@ -46,6 +49,8 @@ export async function createTestApp(options: { env?: Overrides; now?: Date } = {
     .useValue(config)
     .overrideProvider(Clock)
     .useValue(clock)
+    .overrideProvider(LOG_DESTINATION)
+    .useValue(options.logDestination ?? null)
     .compile();
   const app = await configureApp(
     moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), {

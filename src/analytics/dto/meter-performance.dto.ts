@@ -1,37 +1,47 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { DEVICE_ID_SCHEMA, UTC_INSTANT_SCHEMA } from '../../common/validation/decorators.ts';
+
 /** The part of a meter's AC figures shared by the whole window and each bucket. */
-export interface MeterTotals {
+export class MeterTotals {
   /** Everything the meter measured in the window, kWh. */
-  acKwh: number;
+  @ApiProperty({ description: 'Everything the meter measured, kWh' }) acKwh!: number;
   /** DC delivered to all vehicles while linked to this meter, kWh. */
-  dcKwh: number;
+  @ApiProperty({ description: 'DC delivered to all vehicles while linked to the meter, kWh' }) dcKwh!: number;
   /** dcKwh / acKwh; null without AC. */
-  efficiency: number | null;
+  @ApiProperty({ type: 'number', nullable: true, description: 'dcKwh / acKwh; null without AC' })
+  efficiency!: number | null;
   /** AC measured while no vehicle was linked to the meter, kWh (attributed to nobody). */
-  unattributedAcKwh: number;
+  @ApiProperty({ description: 'AC measured while no vehicle was linked, kWh' }) unattributedAcKwh!: number;
   /** AC of hours in which no linked vehicle reported DC (standby draw), kWh; attributed all the same. */
-  idleAcKwh: number;
-  meterReadings: number;
+  @ApiProperty({ description: 'AC of hours in which no linked vehicle reported DC, kWh (still attributed)' })
+  idleAcKwh!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) meterReadings!: number;
 }
 
 /** A vehicle's share of the meter's AC, and its DC while linked to the meter. */
-export interface MeterVehicleShare {
-  vehicleId: string;
-  acKwh: number;
-  dcKwh: number;
-  efficiency: number | null;
+export class MeterVehicleShare {
+  @ApiProperty(DEVICE_ID_SCHEMA) vehicleId!: string;
+  @ApiProperty() acKwh!: number;
+  @ApiProperty() dcKwh!: number;
+  @ApiProperty({ type: 'number', nullable: true }) efficiency!: number | null;
+}
+
+export class MeterBucket extends MeterTotals {
+  @ApiProperty(UTC_INSTANT_SCHEMA) from!: string;
+  @ApiProperty(UTC_INSTANT_SCHEMA) to!: string;
 }
 
 /** A meter (depot) over [from, to): acKwh = Σ vehicles' acKwh + unattributedAcKwh, exactly. */
-export interface MeterPerformance extends MeterTotals {
-  meterId: string;
-  from: string;
-  to: string;
+export class MeterPerformance extends MeterTotals {
+  @ApiProperty(DEVICE_ID_SCHEMA) meterId!: string;
+  @ApiProperty({ ...UTC_INSTANT_SCHEMA, description: 'Inclusive' }) from!: string;
+  @ApiProperty({ ...UTC_INSTANT_SCHEMA, description: 'Exclusive' }) to!: string;
   /** Vehicles linked to the meter at some time in the window, by vehicle id. */
-  vehicles: MeterVehicleShare[];
+  @ApiProperty({
+    type: [MeterVehicleShare],
+    description: 'Vehicles linked in the window, with their attributed shares',
+  })
+  vehicles!: MeterVehicleShare[];
+  @ApiProperty({ type: [MeterBucket], required: false, description: 'Only with `bucket`' })
   buckets?: MeterBucket[];
-}
-
-export interface MeterBucket extends MeterTotals {
-  from: string;
-  to: string;
 }

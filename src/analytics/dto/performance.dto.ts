@@ -1,56 +1,85 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { DEVICE_ID_SCHEMA, UTC_INSTANT_SCHEMA } from '../../common/validation/decorators.ts';
+
 /** ok | below_threshold | insufficient_data (no DC while linked, no attributed AC, or coverage under MIN_COVERAGE). */
 export type VehicleStatus = 'ok' | 'below_threshold' | 'insufficient_data';
+export const VEHICLE_STATUSES: readonly VehicleStatus[] = ['ok', 'below_threshold', 'insufficient_data'];
+
+const COUNT = { type: 'integer', minimum: 0 } as const;
 
 /** What every performance figure carries: a vehicle's whole window, one bucket, or one fleet row. */
-export interface PerformanceTotals {
+export class PerformanceTotals {
   /** AC attributed to the vehicle (its share of its meters' AC while linked), kWh. */
-  acKwh: number;
+  @ApiProperty({ description: "AC attributed to the vehicle (its share of its meters' AC while linked), kWh" })
+  acKwh!: number;
   /** DC delivered to the battery while the vehicle was linked to a meter, kWh. */
-  dcKwh: number;
+  @ApiProperty({ description: 'DC delivered to the battery while linked, kWh' })
+  dcKwh!: number;
   /** DC reported while the vehicle was linked to no meter (charged elsewhere): not in the efficiency, kWh. */
-  unlinkedDcKwh: number;
+  @ApiProperty({ description: 'DC reported while linked to no meter: not in the efficiency, kWh' })
+  unlinkedDcKwh!: number;
   /** dcKwh / acKwh as a ratio (0.9 = 90 %); null without attributed AC. */
-  efficiency: number | null;
+  @ApiProperty({
+    type: 'number',
+    nullable: true,
+    description: 'dcKwh / acKwh (0.9 = 90 %); null without attributed AC',
+  })
+  efficiency!: number | null;
   /** Mean battery temperature over the vehicle's readings, °C; null without readings. */
-  avgBatteryTemp: number | null;
+  @ApiProperty({ type: 'number', nullable: true, description: 'Mean battery temperature, °C; null without readings' })
+  avgBatteryTemp!: number | null;
   /** Readings of the vehicle's meters taken while it was linked to them (shared or not). */
-  meterReadings: number;
+  @ApiProperty({ ...COUNT, description: "Readings of the vehicle's meters taken while it was linked to them" })
+  meterReadings!: number;
   /** The vehicle's readings in the window, linked or not. */
-  vehicleReadings: number;
+  @ApiProperty({ ...COUNT, description: "The vehicle's readings, linked or not" })
+  vehicleReadings!: number;
   /** vehicleReadings / the readings the window should hold at READING_INTERVAL_SECONDS, at most 1. */
-  coverage: number;
-  status: VehicleStatus;
+  @ApiProperty({
+    minimum: 0,
+    maximum: 1,
+    description: 'vehicleReadings / readings expected at READING_INTERVAL_SECONDS',
+  })
+  coverage!: number;
+  @ApiProperty({
+    enum: VEHICLE_STATUSES,
+    description: 'insufficient_data: no DC while linked, no AC, or coverage under MIN_COVERAGE',
+  })
+  status!: VehicleStatus;
 }
 
 /** A meter the vehicle was linked to during the window, and the AC attributed from it. */
-export interface MeterUse {
-  meterId: string;
+export class MeterUse {
+  @ApiProperty(DEVICE_ID_SCHEMA) meterId!: string;
   /** The linked time within the window, [from, to). */
-  from: string;
-  to: string;
-  acKwh: number;
-}
-
-/** A vehicle's charging performance over a half-open window [from, to). */
-export interface VehiclePerformance extends PerformanceTotals {
-  vehicleId: string;
-  /** The meter the vehicle is linked to now; null when it is unlinked. */
-  meterId: string | null;
-  /** Inclusive start, ISO-8601 UTC. */
-  from: string;
-  /** Exclusive end, ISO-8601 UTC. */
-  to: string;
-  /** Meters used in the window, by meter id. */
-  meters: MeterUse[];
-  /** Only when `bucket` was asked for: every bucket of the window, oldest first, empty ones included. */
-  buckets?: PerformanceBucket[];
+  @ApiProperty(UTC_INSTANT_SCHEMA) from!: string;
+  @ApiProperty(UTC_INSTANT_SCHEMA) to!: string;
+  @ApiProperty() acKwh!: number;
 }
 
 /**
  * One slice [from, to) of the window. Buckets start at the window's start and follow each other
- * at the bucket width; the last one ends at the window's end (shorter if the width does not divide it).
+ * at the bucket width (or at the zone's midnights); the last one ends at the window's end.
  */
-export interface PerformanceBucket extends PerformanceTotals {
-  from: string;
-  to: string;
+export class PerformanceBucket extends PerformanceTotals {
+  @ApiProperty(UTC_INSTANT_SCHEMA) from!: string;
+  @ApiProperty(UTC_INSTANT_SCHEMA) to!: string;
+}
+
+/** A vehicle's charging performance over a half-open window [from, to). */
+export class VehiclePerformance extends PerformanceTotals {
+  @ApiProperty(DEVICE_ID_SCHEMA) vehicleId!: string;
+  /** The meter the vehicle is linked to now; null when it is unlinked. */
+  @ApiProperty({ ...DEVICE_ID_SCHEMA, nullable: true, description: 'The current link; null when unlinked' })
+  meterId!: string | null;
+  /** Inclusive start, ISO-8601 UTC. */
+  @ApiProperty({ ...UTC_INSTANT_SCHEMA, description: 'Inclusive' }) from!: string;
+  /** Exclusive end, ISO-8601 UTC. */
+  @ApiProperty({ ...UTC_INSTANT_SCHEMA, description: 'Exclusive' }) to!: string;
+  /** Meters used in the window, by meter id. */
+  @ApiProperty({ type: [MeterUse], description: 'Meters the vehicle was linked to in the window' })
+  meters!: MeterUse[];
+  /** Only when `bucket` was asked for: every bucket of the window, oldest first, empty ones included. */
+  @ApiProperty({ type: [PerformanceBucket], required: false, description: 'Only with `bucket`, oldest first' })
+  buckets?: PerformanceBucket[];
 }

@@ -1,16 +1,23 @@
 import { STATUS_CODES } from 'node:http';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-export interface FieldProblem {
+export class FieldProblem {
   /** Path of the offending field; `[3].voltage` inside a batch. */
-  field: string;
-  errors: string[];
+  @ApiProperty({ example: '[3].voltage', description: 'The field at fault; in a batch, prefixed by the index' })
+  field!: string;
+  @ApiProperty({ type: [String], example: ['voltage must be a positive number'] })
+  errors!: string[];
 }
 
-/** The one JSON shape of every error this service answers with. */
-export interface ErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
+/** The one JSON shape of every error this service answers with (also its OpenAPI schema). */
+export class ErrorBody {
+  @ApiProperty({ type: 'integer', example: 400, description: 'The HTTP status' })
+  statusCode!: number;
+  @ApiProperty({ example: 'Bad Request', description: 'The status text' })
+  error!: string;
+  @ApiProperty({ example: 'Validation failed: voltage must be a positive number' })
+  message!: string;
+  @ApiPropertyOptional({ type: [FieldProblem], description: 'On validation errors: each bad field' })
   details?: FieldProblem[];
 }
 

@@ -1,8 +1,10 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from './database-unavailable.ts';
 import { DomainError, type DomainErrorCode } from './domain-error.ts';
-import { type ErrorBody, errorBody } from './error-body.ts';
+import { ErrorBody, errorBody } from './error-body.ts';
+import { rememberErrorCode, statusCode } from './error-code.ts';
+import { RequestValidationError } from './request-validation.error.ts';
 
 const STATUS: Record<DomainErrorCode, number> = {
   LINK_NOT_FOUND: 404,
@@ -34,33 +36,53 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { status, body, retryAfter } = this.toResponse(exception);
+    const { status, body, retryAfter, code } = this.toResponse(exception);
+    rememberErrorCode(host.switchToHttp().getRequest<FastifyRequest>(), code);
+    // The reason in full, for whoever turns debug on; the request's warn line has the code.
+    if (status < 500) this.logger.debug({ code, message: body.message, fields: body.details?.map((d) => d.field) });
     if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
     void reply.status(status).type('application/json; charset=utf-8').send(body);
   }
 
-  private toResponse(exception: unknown): { status: number; body: ErrorBody; retryAfter?: number } {
+  private toResponse(exception: unknown): ErrorResponse {
     if (exception instanceof DomainError) {
       const status = STATUS[exception.code];
       return {
         status,
         body: errorBody(status, exception.message, exception.details),
         retryAfter: exception.retryAfterSeconds,
+        code: exception.code,
       };
     }
     if (exception instanceof HttpException) {
-      return { status: exception.getStatus(), body: fromHttpException(exception) };
+      const status = exception.getStatus();
+      const code = exception instanceof RequestValidationError ? 'VALIDATION_FAILED' : statusCode(status);
+      return { status, body: fromHttpException(exception), code };
     }
     if (isFastifyClientError(exception)) {
-      return { status: exception.statusCode, body: errorBody(exception.statusCode, fastifyMessage(exception)) };
+      const status = exception.statusCode;
+      return { status, body: errorBody(status, fastifyMessage(exception)), code: exception.code ?? statusCode(status) };
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`Database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
-      return { status: 503, body: errorBody(503, 'The database is unavailable; retry shortly'), retryAfter: 2 };
+      return {
+        status: 503,
+        body: errorBody(503, 'The database is unavailable; retry shortly'),
+        retryAfter: 2,
+        code: 'DATABASE_UNAVAILABLE',
+      };
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-    return { status: 500, body: errorBody(500, 'Internal server error') };
+    return { status: 500, body: errorBody(500, 'Internal server error'), code: 'INTERNAL_ERROR' };
   }
+}
+
+interface ErrorResponse {
+  status: number;
+  body: ErrorBody;
+  retryAfter?: number;
+  /** For the request's log line (see error-code.ts). */
+  code: string;
 }
 
 function fromHttpException(exception: HttpException): ErrorBody {

@@ -10,6 +10,25 @@ export const DEVICE_ID_MAX_LENGTH = 64;
 /** Readings stamped before this are a device whose clock was never set (1970), not data. */
 export const EARLIEST_READING_MS = Date.UTC(2000, 0, 1);
 
+/** The device-id rule for the OpenAPI document (path parameters, bodies, answers). */
+export const DEVICE_ID_SCHEMA = {
+  type: 'string',
+  minLength: 1,
+  maxLength: DEVICE_ID_MAX_LENGTH,
+  pattern: DEVICE_ID_PATTERN.source,
+} as const;
+
+/** An instant as clients send it: ISO-8601 with a zone, up to microseconds. */
+export const INSTANT_WITH_ZONE_SCHEMA = {
+  type: 'string',
+  format: 'date-time',
+  description: 'ISO-8601 instant with a zone (Z or ±hh:mm), up to microseconds, not before 2000-01-01',
+  example: '2026-11-26T10:00:00Z',
+} as const;
+
+/** An instant as the service answers it: ISO-8601 UTC. */
+export const UTC_INSTANT_SCHEMA = { type: 'string', format: 'date-time', example: '2026-11-26T10:00:00.000Z' } as const;
+
 export const IsDeviceId = (): PropertyDecorator =>
   applyDecorators(
     IsString(),
