@@ -182,11 +182,13 @@ try {
       : 'generate_series(1, $4::int) AS d, LATERAL generate_series($2::int, $3::int - 1 + 0 * d) AS m';
   const energy = (modulo) => `round((((d::int8 * 7919 + m::int8 * 104729) % ${modulo}) + 1) / 1000.0, 3)`;
   const SELECT = {
-    meter: `SELECT 'M-' || lpad(d::text, 5, '0'), $1::timestamptz + m * interval '1 minute', ${energy(1000)},
+    // A depot meter feeds three vehicles: it draws three times as much; its group's other two meters only standby.
+    meter: `SELECT 'M-' || lpad(d::text, 5, '0'), $1::timestamptz + m * interval '1 minute',
+             ${energy(1000)} * (CASE WHEN d > $5::int THEN 1 WHEN (d - 1) % 3 = 0 THEN 3 ELSE 0.02 END),
              230 + d % 10, $1::timestamptz + m * interval '1 minute' + interval '2 seconds'
       FROM ${loops}`,
     vehicle: `SELECT 'V-' || lpad(d::text, 5, '0'), $1::timestamptz + m * interval '1 minute', 10 + m % 80, ${energy(900)},
-             20 + d % 15, $1::timestamptz + m * interval '1 minute' + interval '2 seconds'
+             20 + d % 15 + 0 * $5::int, $1::timestamptz + m * interval '1 minute' + interval '2 seconds'
       FROM ${loops}`,
   };
   const HISTORY = {
@@ -206,7 +208,7 @@ try {
       while (tasks.length > 0) {
         const task = tasks.shift();
         const t0 = performance.now();
-        const result = await client.query(HISTORY[task.stream], [start, task.from, task.to, D]);
+        const result = await client.query(HISTORY[task.stream], [start, task.from, task.to, D, shared]);
         done += result.rowCount;
         const s = (performance.now() - t0) / 1000;
         log(
@@ -219,7 +221,7 @@ try {
   const insertSeconds = (performance.now() - insertStarted) / 1000;
 
   // Live rows: each device's newest reading (the window's last minute), the same values as in history.
-  for (const stream of ['meter', 'vehicle']) await db.query(LIVE[stream], [start, minutes - 1, minutes, D]);
+  for (const stream of ['meter', 'vehicle']) await db.query(LIVE[stream], [start, minutes - 1, minutes, D, shared]);
 
   // Hourly roll-ups (migration hourly-rollups), if this schema has them: the same aggregation as its backfill.
   const ROLLUPS = {
