@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config.ts';
 import { DatabaseEndpoint } from './database-endpoint.ts';
 import { dataSourceOptions } from './data-source-options.ts';
 import { DatabaseConnector } from './database-connector.ts';
+import { DatabaseHealth } from './database-health.ts';
 import { PartitionMaintainer } from './partition-maintainer.ts';
 
 @Global()
@@ -36,7 +37,7 @@ class DatabaseEndpointModule {}
         }),
     }),
   ],
-  providers: [DatabaseConnector, PartitionMaintainer],
-  exports: [DatabaseConnector, PartitionMaintainer],
+  providers: [DatabaseConnector, DatabaseHealth, PartitionMaintainer],
+  exports: [DatabaseConnector, DatabaseHealth, PartitionMaintainer],
 })
 export class DatabaseModule {}

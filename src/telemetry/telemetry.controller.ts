@@ -3,7 +3,7 @@ import { ApiBody, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swag
 import { ApiErrors } from '../openapi/api-errors.decorator.ts';
 import { INGEST_ACK, TELEMETRY_BODY } from '../openapi/openapi.schemas.ts';
 import { RequireRole } from '../auth/require-role.decorator.ts';
-import type { IngestAck, Reading } from './reading.ts';
+import type { IngestAck, ReadingsBody } from './reading.ts';
 import { TelemetryBodyPipe } from './telemetry-body.pipe.ts';
 import { TelemetryService } from './telemetry.service.ts';
 
@@ -26,7 +26,7 @@ export class TelemetryController {
   @ApiBody({ schema: TELEMETRY_BODY })
   @ApiCreatedResponse({ description: 'Committed', schema: INGEST_ACK })
   @ApiErrors(400, 413, 415, 503)
-  ingest(@Body(TelemetryBodyPipe) readings: Reading[]): Promise<IngestAck> {
-    return this.telemetry.ingest(readings);
+  ingest(@Body(TelemetryBodyPipe) body: ReadingsBody): Promise<IngestAck> {
+    return this.telemetry.ingest(body);
   }
 }
