@@ -14,7 +14,7 @@ import {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Any constant works; the same for every replica, and not the migration lock's. */
-const UPKEEP_LOCK_KEY = 7_412_003_918;
+export const UPKEEP_LOCK_KEY = 7_412_003_918;
 const FIRST_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
 
