@@ -17,20 +17,24 @@
  *
  * Exit 0 when the upgrade held, 1 with the differences otherwise.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import {
+  adminQuery,
+  freePort,
+  query as queryOn,
+  startService,
+  stopwatchLog,
+  withDatabase,
+} from '../lib/service-process.mjs';
 
 /** The last release that landed; upgrades are tested from it. */
 const PREVIOUS_RELEASE = '49a2f5f40dfd97441e9decf4802e0646785962b5';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const READY_TIMEOUT_MS = 180_000;
-const STOP_TIMEOUT_MS = 30_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 /** Sums come from NUMERIC and go out as float8; a different but equivalent SQL may round in the last bits. */
@@ -46,11 +50,7 @@ const { values: args } = parseArgs({
 const DEVICES = Number(args.devices);
 const DAYS = Number(args.days);
 const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const started = Date.now();
-const log = (message) =>
-  console.log(`[upgrade ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`);
-const children = new Set();
-process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
+const log = stopwatchLog('upgrade');
 
 const scratch = mkdtempSync(join(tmpdir(), 'energy-upgrade-'));
 const dbName = `upgrade_${process.pid}`;
@@ -86,7 +86,10 @@ try {
     previous,
   );
 
-  const old = await startService('previous release', join(previous, 'dist/src/main.js'), previous);
+  const old = await startService('previous release', join(previous, 'dist/src/main.js'), {
+    cwd: previous,
+    databaseUrl,
+  });
   await postThroughApi(old.url);
   const questions = await askedQuestions();
   const before = { answers: await ask(old.url, questions), rows: await tableFacts() };
@@ -95,7 +98,7 @@ try {
 
   const migrationsBefore = await appliedMigrations();
   const bootStarted = Date.now();
-  const current = await startService('this build', currentMain, ROOT);
+  const current = await startService('this build', currentMain, { cwd: ROOT, databaseUrl });
   log(`this build became ready ${((Date.now() - bootStarted) / 1000).toFixed(1)} s after it was started`);
   const migrationsAfter = await appliedMigrations();
   const after = { answers: await ask(current.url, questions), rows: await tableFacts() };
@@ -131,7 +134,9 @@ try {
   failed = true;
   console.error(`UPGRADE TEST FAILED: ${error instanceof Error ? error.message : String(error)}`);
 } finally {
-  await dropDatabase().catch((error) => console.error(`could not drop ${dbName}: ${error.message}`));
+  await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch((error) =>
+    console.error(`could not drop ${dbName}: ${error.message}`),
+  );
   if (args.keep) console.log(`kept ${scratch}`);
   else rmSync(scratch, { recursive: true, force: true });
 }
@@ -180,58 +185,6 @@ function installAndBuild(dir) {
 
 function run(command, argv, cwd, env = {}) {
   execFileSync(command, argv, { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
-}
-
-async function startService(name, script, cwd) {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const output = [];
-  const child = spawn(process.execPath, [script], {
-    cwd,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_MINUTE: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => output.push(chunk.toString()));
-  const exited = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
-  let exit;
-  void exited.then((status) => {
-    exit = status;
-    children.delete(child);
-  });
-  const tail = () => output.join('').split('\n').slice(-30).join('\n');
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (exit) throw new Error(`${name} exited before it was ready (${JSON.stringify(exit)}):\n${tail()}`);
-    const status = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3000) }).then(
-      (res) => res.arrayBuffer().then(() => res.status),
-      () => 0,
-    );
-    if (status === 200) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${name} was not ready within ${READY_TIMEOUT_MS / 1000} s (GET /health: ${status}):\n${tail()}`);
-    }
-    await new Promise((resolveWait) => setTimeout(resolveWait, 250));
-  }
-  return {
-    url,
-    async stop() {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      const status = await exited;
-      clearTimeout(timer);
-      if (status.code !== 0) throw new Error(`${name} exited ${JSON.stringify(status)} on SIGTERM:\n${tail()}`);
-    },
-  };
 }
 
 /** Readings through the previous release's own write path: a late batch for some devices, an hour ago. */
@@ -360,39 +313,6 @@ function differences(where, before, after) {
   return Object.is(before, after) ? [] : [`${where}: ${JSON.stringify(before)} → ${JSON.stringify(after)}`];
 }
 
-async function query(sql) {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-async function dropDatabase() {
-  const admin = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
-}
-
-function withDatabase(url, database) {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolvePort(port));
-    });
-  });
+function query(sql) {
+  return queryOn(databaseUrl, sql);
 }
