@@ -10,6 +10,12 @@ const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 30_000;
 /** With migrations pending (MIGRATIONS_RUN_ON_BOOT=false), how often to look whether someone applied them. */
 const PENDING_POLL_MS = 1_000;
+/**
+ * How long start-up waits for the first attempt. Usually it is done by then, and the service is
+ * ready when its port opens; a long migration (or one waiting for another replica's) goes on in the
+ * background, so that liveness answers 200 and readiness 503 meanwhile instead of nothing at all.
+ */
+const STARTUP_WAIT_MS = 5_000;
 
 /** The schema is behind this build: not ready until the migrations are applied. */
 class MigrationsPending extends Error {
@@ -21,7 +27,7 @@ class MigrationsPending extends Error {
 /**
  * Brings the database into service: connect, migrate (under a lock, on connections of their own),
  * check that no migration is pending, make partitions, then keep them up. The first attempt is
- * awaited at start-up, so a healthy start is ready when the port opens; if the database is
+ * awaited at start-up (up to STARTUP_WAIT_MS), so a healthy start is ready when the port opens; if the database is
  * unreachable the service starts anyway (liveness 200, readiness 503, writes 503) and keeps
  * retrying with exponential backoff until it is back. With MIGRATIONS_RUN_ON_BOOT=false and
  * migrations pending it stays unready and looks again every second until they are applied.
@@ -47,7 +53,12 @@ export class DatabaseConnector implements OnApplicationBootstrap, OnApplicationS
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.attempt(FIRST_RETRY_MS);
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, STARTUP_WAIT_MS);
+    });
+    await Promise.race([this.attempt(FIRST_RETRY_MS), waited]);
+    clearTimeout(timer);
   }
 
   onApplicationShutdown(): void {
@@ -82,6 +93,7 @@ export class DatabaseConnector implements OnApplicationBootstrap, OnApplicationS
     const pending = await pendingMigrations((sql) => this.dataSource.query(sql));
     if (pending.length > 0) throw new MigrationsPending(pending);
     this.pendingLogged = false;
+    if (this.shuttingDown) return; // closed while migrating: start no upkeep timer
     await this.partitions.start();
   }
 

@@ -3,7 +3,7 @@ import { dataSourceOptions } from './data-source-options.ts';
 import { MIGRATIONS } from './migrations.ts';
 
 /** Any constant works; it only has to be the same for every replica of this service. */
-const MIGRATION_LOCK_KEY = 7_412_003_917;
+export const MIGRATION_LOCK_KEY = 7_412_003_917;
 /** PostgreSQL's SQLSTATE for "lock_timeout expired" (lock_not_available). */
 const LOCK_NOT_AVAILABLE = '55P03';
 const FIRST_BACKOFF_MS = 1_000;

@@ -4,7 +4,12 @@ import pg from 'pg';
 import request from 'supertest';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { backfillInBatches, historyDays } from '../../src/database/batched-backfill.ts';
-import { migrate, migrationDataSource, runMigrationsLocked } from '../../src/database/migration-runner.ts';
+import {
+  migrate,
+  MIGRATION_LOCK_KEY,
+  migrationDataSource,
+  runMigrationsLocked,
+} from '../../src/database/migration-runner.ts';
 import { MIGRATIONS } from '../../src/database/migrations.ts';
 import { PartitionMaintainer } from '../../src/database/partition-maintainer.ts';
 import { aMeterRow, insertMeterHistory } from '../builders/history.builder.ts';
@@ -153,6 +158,46 @@ describe('readiness while migrations are pending (MIGRATIONS_RUN_ON_BOOT=false)'
     const reading = aMeterReading();
     await request(server).post('/v1/telemetry').send(reading).expect(201);
     expect(await db.count('meter_telemetry', 'meter_id = $1', [reading.meterId])).toBe(1);
+  });
+});
+
+describe('readiness while another instance migrates (MIGRATIONS_RUN_ON_BOOT=true)', () => {
+  let url: string;
+  let db: TestDb;
+  let holder: pg.Client;
+  let app: NestFastifyApplication | undefined;
+  beforeAll(async () => {
+    url = await createEmptyDatabase();
+    db = TestDb.connect(url);
+    holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+  });
+  afterAll(async () => {
+    await holder.end();
+    await app?.close();
+    await db.close();
+    await dropTestDatabase(url);
+  });
+
+  it('starts serving anyway (live 200, ready 503) while it waits for the migration lock, then migrates and is ready', async () => {
+    // Another replica in the middle of a long migration holds the lock.
+    await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+
+    app = await createAppOn(url);
+    const server = app.getHttpServer();
+
+    await request(server).get('/health').expect(503);
+    await request(server).get('/health/live').expect(200);
+    expect(await migrationCount(db)).toBe(0);
+
+    await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+
+    await pollUntil(
+      'readiness after the migration lock is free',
+      async () => (await request(server).get('/health')).status === 200,
+      15_000,
+    );
+    expect(await db.count('typeorm_migrations')).toBe(MIGRATIONS.length);
   });
 });
 
