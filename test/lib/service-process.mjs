@@ -51,11 +51,14 @@ export async function startService(name, script, { cwd, databaseUrl, env = {}, w
     pid: child.pid,
     tail,
     exited,
+    /** GET /health answers seen while waiting for readiness, by status (0: no answer). */
+    healthSeen: {},
     async ready() {
       const deadline = Date.now() + READY_TIMEOUT_MS;
       for (;;) {
         if (exit) throw new Error(`${name} exited before it was ready (${JSON.stringify(exit)}):\n${tail()}`);
         const status = await httpStatus(`${url}/health`);
+        handle.healthSeen[status] = (handle.healthSeen[status] ?? 0) + 1;
         if (status === 200) return;
         if (Date.now() > deadline) {
           child.kill('SIGKILL');

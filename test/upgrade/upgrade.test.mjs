@@ -99,7 +99,10 @@ try {
   const migrationsBefore = await appliedMigrations();
   const bootStarted = Date.now();
   const current = await startService('this build', currentMain, { cwd: ROOT, databaseUrl });
-  log(`this build became ready ${((Date.now() - bootStarted) / 1000).toFixed(1)} s after it was started`);
+  log(
+    `this build became ready ${((Date.now() - bootStarted) / 1000).toFixed(1)} s after it was started ` +
+      `(GET /health while waiting: ${JSON.stringify(current.healthSeen)}; 0 = port not open yet)`,
+  );
   const migrationsAfter = await appliedMigrations();
   const after = { answers: await ask(current.url, questions), rows: await tableFacts() };
 
