@@ -1,9 +1,14 @@
 import 'reflect-metadata';
-import { DataSource, MigrationExecutor } from 'typeorm';
+import { type DataSource, MigrationExecutor } from 'typeorm';
 import { validateEnv } from './config/env.schema.ts';
-import { dataSourceOptions } from './database/data-source-options.ts';
 import { DatabaseEndpoint } from './database/database-endpoint.ts';
-import { runMigrationsLocked, withMigrationLock } from './database/migration-runner.ts';
+import {
+  migrationDataSource,
+  type MigrationSettings,
+  runMigrationsLocked,
+  withMigrationLock,
+} from './database/migration-runner.ts';
+import { migrationSettings } from './database/migration-settings.ts';
 
 /**
  * Migration CLI, the same database and migrations as the service but no HTTP:
@@ -18,19 +23,12 @@ type Command = (typeof COMMANDS)[number];
 async function main(command: Command): Promise<void> {
   const env = validateEnv(process.env);
   const endpoint = await DatabaseEndpoint.resolve(env);
-  // Two connections: runMigrationsLocked holds the lock on one, the migrations run on another.
-  // No statement timeout: it is sized for API requests, and a migration (an index build, or
-  // waiting for a replica that holds the migration lock) may rightly take longer.
-  const dataSource = new DataSource(
-    dataSourceOptions(endpoint.url, {
-      poolSize: 2,
-      statementTimeoutMs: 0,
-      connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
-    }),
-  );
+  // Its own connections, as at start-up: no statement timeout, a lock timeout retried with backoff.
+  const settings = migrationSettings(env);
+  const dataSource = migrationDataSource(endpoint.url, settings);
   try {
     await dataSource.initialize();
-    if (command === 'run') await run(dataSource);
+    if (command === 'run') await run(dataSource, settings);
     else await revert(dataSource);
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
@@ -38,8 +36,8 @@ async function main(command: Command): Promise<void> {
   }
 }
 
-async function run(dataSource: DataSource): Promise<void> {
-  const applied = await runMigrationsLocked(dataSource);
+async function run(dataSource: DataSource, settings: MigrationSettings): Promise<void> {
+  const applied = await runMigrationsLocked(dataSource, settings);
   if (applied.length === 0) console.log('No pending migrations: the schema is up to date.');
   for (const name of applied) console.log(`Applied ${name}`);
 }

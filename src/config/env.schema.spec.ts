@@ -37,4 +37,18 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ NODE_ENV: 'production' })).toThrow(/API_KEYS must be set/);
     expect(() => validateEnv({ NODE_ENV: 'production', API_KEYS: `device:${'a'.repeat(64)}` })).not.toThrow();
   });
+
+  it('defaults the migration, upkeep and old-reading settings, and names the bad ones', () => {
+    expect(validateEnv({})).toMatchObject({
+      MIGRATION_LOCK_TIMEOUT_MS: 5_000,
+      MIGRATION_LOCK_RETRIES: 5,
+      PARTITION_LOCK_TIMEOUT_MS: 1_000,
+      PARTITION_LOCK_RETRIES: 3,
+      PARTITION_HORIZON_DAYS: 31,
+      READING_MAX_AGE_DAYS: 0,
+    });
+    expect(() => validateEnv({ MIGRATION_LOCK_TIMEOUT_MS: '0', PARTITION_HORIZON_DAYS: '0' })).toThrow(
+      /MIGRATION_LOCK_TIMEOUT_MS .*PARTITION_HORIZON_DAYS/,
+    );
+  });
 });

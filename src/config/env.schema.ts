@@ -84,6 +84,24 @@ export class EnvSchema {
   PUBLIC_URL?: string = undefined;
   /** Serve the OpenAPI UI and document at /docs (true | false). */
   @Transform(toBoolean) @IsBoolean() DOCS_ENABLED = true;
+
+  /**
+   * Migrations run on their own connections, without DB_STATEMENT_TIMEOUT_MS, but each statement waits at
+   * most this long for a table lock (then the migration is rolled back and retried with backoff), so that
+   * a migration never queues live traffic behind it.
+   */
+  @Type(() => Number) @IsInt() @Min(100) MIGRATION_LOCK_TIMEOUT_MS = 5_000;
+  @Type(() => Number) @IsInt() @Min(0) @Max(100) MIGRATION_LOCK_RETRIES = 5;
+  /** Partition upkeep: how long creating or dropping a partition waits for the parent's lock before it retries. */
+  @Type(() => Number) @IsInt() @Min(10) PARTITION_LOCK_TIMEOUT_MS = 1_000;
+  @Type(() => Number) @IsInt() @Min(0) @Max(100) PARTITION_LOCK_RETRIES = 3;
+  /**
+   * Readings older than this many days get no day partition of their own: they stay in the default
+   * partition (still stored and counted), so that old buffers cannot make thousands of partitions.
+   */
+  @Type(() => Number) @IsInt() @Min(1) @Max(3660) PARTITION_HORIZON_DAYS = 31;
+  /** Readings older than this many days are refused (400); 0: no limit beyond 2000-01-01. */
+  @Type(() => Number) @IsInt() @Min(0) READING_MAX_AGE_DAYS = 0;
 }
 
 export function validateEnv(env: Record<string, string | undefined>): EnvSchema {

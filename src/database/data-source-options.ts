@@ -5,6 +5,10 @@ export interface PoolSettings {
   poolSize: number;
   statementTimeoutMs: number;
   connectTimeoutMs: number;
+  /** PostgreSQL `lock_timeout`; unset: the server's (none). Migrations set it so they never queue traffic behind them. */
+  lockTimeoutMs?: number;
+  /** Shown in pg_stat_activity; default `energy-ingestion`. */
+  applicationName?: string;
 }
 
 /** One place that says how the service talks to PostgreSQL: the app, the migration CLI and the tests use it. */
@@ -22,9 +26,10 @@ export function dataSourceOptions(url: string, pool: PoolSettings): DataSourceOp
     connectTimeoutMS: pool.connectTimeoutMs,
     extra: {
       statement_timeout: pool.statementTimeoutMs,
+      ...(pool.lockTimeoutMs === undefined ? {} : { lock_timeout: pool.lockTimeoutMs }),
       // Short indexed statements only: JIT compilation costs more than it saves (≈70 ms on the fleet report).
       options: '-c jit=off',
-      application_name: 'energy-ingestion',
+      application_name: pool.applicationName ?? 'energy-ingestion',
     },
   };
 }

@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config.ts';
 import { DatabaseEndpoint } from './database-endpoint.ts';
 import { dataSourceOptions } from './data-source-options.ts';
 import { DatabaseConnector } from './database-connector.ts';
+import { DatabaseHealth } from './database-health.ts';
 import { DatabasePool } from './database-pool.ts';
 import { PartitionMaintainer } from './partition-maintainer.ts';
 
@@ -37,7 +38,7 @@ class DatabaseEndpointModule {}
         }),
     }),
   ],
-  providers: [DatabaseConnector, PartitionMaintainer, DatabasePool],
-  exports: [DatabaseConnector, PartitionMaintainer, DatabasePool],
+  providers: [DatabaseConnector, DatabaseHealth, PartitionMaintainer, DatabasePool],
+  exports: [DatabaseConnector, DatabaseHealth, PartitionMaintainer, DatabasePool],
 })
 export class DatabaseModule {}

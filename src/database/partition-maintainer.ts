@@ -1,7 +1,8 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 import { Clock } from '../common/time/clock.ts';
 import { AppConfig } from '../config/app-config.ts';
+import { isLockTimeout } from './migration-runner.ts';
 import {
   DAY_PARTITIONS,
   DAYS_IN_DEFAULT,
@@ -12,20 +13,32 @@ import {
 } from './partitions.sql.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Any constant works; the same for every replica, and not the migration lock's. */
+export const UPKEEP_LOCK_KEY = 7_412_003_918;
+const FIRST_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 5_000;
 
 export interface MaintenanceReport {
   created: string[];
   dropped: string[];
+  /** Partitions that could not get their table lock within PARTITION_LOCK_TIMEOUT_MS, retries included: next run. */
+  deferred: string[];
 }
 
 /**
  * Keeps one partition per UTC day for the history tables: from PARTITION_DAYS_BEHIND days back
- * to PARTITION_DAYS_AHEAD days ahead, plus any day whose rows landed in the default partition.
- * With RETENTION_DAYS > 0, whole partitions older than that are dropped (never a DELETE), and the
- * hourly roll-ups of the dropped days are deleted with them (small tables, a plain DELETE).
+ * to PARTITION_DAYS_AHEAD days ahead, plus any day not older than PARTITION_HORIZON_DAYS whose
+ * rows landed in the default partition (older rows stay there: a device replaying years of old
+ * buffers must not create a partition per day). With RETENTION_DAYS > 0, whole partitions older
+ * than that are dropped (never a DELETE), and the hourly roll-ups of the dropped days with them.
+ *
  * Started by DatabaseConnector once the schema is in place, then runs every
- * PARTITION_MAINTENANCE_INTERVAL_MS; replicas may all run it, the SQL function takes a lock and
- * skips days that already exist.
+ * PARTITION_MAINTENANCE_INTERVAL_MS. Only one replica does upkeep at a time: a run first tries an
+ * advisory lock and skips if another instance holds it. Creating or dropping a partition locks
+ * the parent table, and a lock request queued behind a long analytics read would make every
+ * insert queue behind it: each waits at most PARTITION_LOCK_TIMEOUT_MS, is retried with backoff
+ * PARTITION_LOCK_RETRIES times, then left for the next run. All of it runs on one connection (the
+ * session lock's), so upkeep needs a single connection of the pool.
  */
 @Injectable()
 export class PartitionMaintainer implements OnApplicationShutdown {
@@ -52,46 +65,103 @@ export class PartitionMaintainer implements OnApplicationShutdown {
     clearInterval(this.timer);
   }
 
-  async maintain(): Promise<MaintenanceReport> {
-    const report: MaintenanceReport = { created: [], dropped: [] };
+  /** One upkeep run; undefined when another instance holds the upkeep lock (it does the work). */
+  async maintain(): Promise<MaintenanceReport | undefined> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [lock] = await select<{ locked: boolean }>(runner, 'SELECT pg_try_advisory_lock($1) AS locked', [
+        UPKEEP_LOCK_KEY,
+      ]);
+      if (!lock?.locked) return undefined;
+      try {
+        await runner.query(`SELECT set_config('lock_timeout', $1, false)`, [
+          `${this.config.PARTITION_LOCK_TIMEOUT_MS}ms`,
+        ]);
+        return await this.maintainOn(runner);
+      } finally {
+        // The connection goes back to the pool: leave the session as it was.
+        await runner.query('RESET lock_timeout').catch(() => undefined);
+        await runner.query('SELECT pg_advisory_unlock($1)', [UPKEEP_LOCK_KEY]).catch(() => undefined);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async maintainOn(runner: QueryRunner): Promise<MaintenanceReport> {
+    const report: MaintenanceReport = { created: [], dropped: [], deferred: [] };
     const today = utcDay(this.clock.now());
     const planned = dayRange(today, -this.config.PARTITION_DAYS_BEHIND, this.config.PARTITION_DAYS_AHEAD);
+    const horizon = addDays(today, -this.config.PARTITION_HORIZON_DAYS);
     const cutoff = this.config.RETENTION_DAYS > 0 ? addDays(today, -this.config.RETENTION_DAYS) : undefined;
     for (const table of PARTITIONED_TABLES) {
-      const stranded = (await this.dataSource.query<{ day: string }[]>(DAYS_IN_DEFAULT(table))).map((r) => r.day);
-      // Stranded days past retention get their partition too, so that dropping it below removes them.
+      const stranded = (await select<{ day: string }>(runner, DAYS_IN_DEFAULT(table))).map((r) => r.day);
       const keptPlanned = planned.filter((day) => cutoff === undefined || day >= cutoff);
-      const days = [...new Set([...keptPlanned, ...stranded])];
+      // Stranded days inside the horizon get their own partition; past retention they get one too,
+      // so that dropping it below removes them; between the two they stay in the default partition.
+      const homed = stranded.filter((day) => day >= horizon || (cutoff !== undefined && day < cutoff));
+      const days = [...new Set([...keptPlanned, ...homed])];
       for (const day of days.sort()) {
-        const [row] = await this.dataSource.query<{ created: boolean }[]>(ENSURE_PARTITION, [table, day]);
-        if (row?.created) report.created.push(`${table}_p${day.replaceAll('-', '')}`);
+        const name = `${table}_p${day.replaceAll('-', '')}`;
+        const rows = await this.withLockRetry(runner, ENSURE_PARTITION, [table, day]);
+        if (rows === undefined) report.deferred.push(name);
+        else if ((rows as { created: boolean }[])[0]?.created) report.created.push(name);
       }
-      if (cutoff !== undefined) report.dropped.push(...(await this.dropBefore(table, cutoff)));
+      if (cutoff !== undefined) await this.dropBefore(runner, table, cutoff, report);
     }
-    if (cutoff !== undefined) await this.deleteRollupsBefore(cutoff);
-    if (report.created.length > 0 || report.dropped.length > 0) {
-      this.logger.log(`Partitions created: ${report.created.length}, dropped: ${report.dropped.length}`);
+    if (cutoff !== undefined) await this.deleteRollupsBefore(runner, cutoff);
+    if (report.created.length > 0 || report.dropped.length > 0 || report.deferred.length > 0) {
+      this.logger.log(
+        `Partitions created: ${report.created.length}, dropped: ${report.dropped.length}, ` +
+          `deferred (table lock busy): ${report.deferred.length}`,
+      );
     }
     return report;
   }
 
-  private async dropBefore(table: string, cutoff: string): Promise<string[]> {
-    const partitions = await this.dataSource.query<{ name: string; day: string }[]>(DAY_PARTITIONS, [table]);
-    const expired = partitions.filter((partition) => partition.day < cutoff);
-    for (const partition of expired) {
-      await this.dataSource.query(`DROP TABLE IF EXISTS ${quoteIdent(partition.name)}`);
+  private async dropBefore(
+    runner: QueryRunner,
+    table: string,
+    cutoff: string,
+    report: MaintenanceReport,
+  ): Promise<void> {
+    const partitions = await select<{ name: string; day: string }>(runner, DAY_PARTITIONS, [table]);
+    for (const partition of partitions.filter((candidate) => candidate.day < cutoff)) {
+      const done = await this.withLockRetry(runner, `DROP TABLE IF EXISTS ${quoteIdent(partition.name)}`, []);
+      (done === undefined ? report.deferred : report.dropped).push(partition.name);
     }
-    return expired.map((partition) => partition.name);
   }
 
   /** Roll-up hours before the cutoff: their readings went with the dropped partitions. */
-  private async deleteRollupsBefore(cutoff: string): Promise<void> {
+  private async deleteRollupsBefore(runner: QueryRunner, cutoff: string): Promise<void> {
     for (const table of ROLLUP_TABLES) {
-      const [row] = await this.dataSource.query<{ deleted: number }[]>(DELETE_ROLLUPS_BEFORE(table), [cutoff]);
+      const [row] = await select<{ deleted: number }>(runner, DELETE_ROLLUPS_BEFORE(table), [cutoff]);
       const deleted = row?.deleted ?? 0;
       if (deleted > 0) this.logger.log(`Roll-up rows of ${table} before ${cutoff} deleted: ${deleted}`);
     }
   }
+
+  /** Runs a statement that takes a table lock; on lock_timeout retries with backoff, then gives up (undefined). */
+  private async withLockRetry(runner: QueryRunner, sql: string, params: unknown[]): Promise<unknown[] | undefined> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await select<unknown>(runner, sql, params);
+      } catch (error) {
+        if (!isLockTimeout(error)) throw error;
+        if (attempt >= this.config.PARTITION_LOCK_RETRIES) return undefined;
+        await sleep(Math.min(FIRST_BACKOFF_MS * 2 ** attempt, MAX_BACKOFF_MS));
+      }
+    }
+  }
+}
+
+function select<T>(runner: QueryRunner, sql: string, params: unknown[] = []): Promise<T[]> {
+  return runner.query(sql, params) as Promise<T[]>;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** `YYYY-MM-DD` of the UTC day holding `date`. */

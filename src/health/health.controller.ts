@@ -2,26 +2,20 @@ import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { HealthReport, LivenessReport } from './health-report.dto.ts';
-import { DataSource } from 'typeorm';
-import { DatabaseConnector } from '../database/database-connector.ts';
-
-const PING_TIMEOUT_MS = 2000;
+import { DatabaseHealth } from '../database/database-health.ts';
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly connector: DatabaseConnector,
-  ) {}
+  constructor(private readonly database: DatabaseHealth) {}
 
-  /** Readiness: 200 when the database is connected, migrated and answers; 503 otherwise. */
+  /** Readiness: 200 when the database is connected, fully migrated and answers; 503 otherwise (also while migrations are pending). */
   @Get()
   @ApiOperation({ summary: 'Readiness: the database is connected, migrated and answers' })
   @ApiOkResponse({ type: HealthReport })
   @ApiResponse({ status: 503, description: 'Database down', type: HealthReport })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport> {
-    const up = this.connector.isReady() && (await this.pingDatabase());
+    const up = await this.database.isUp();
     void reply.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     return { status: up ? 'ok' : 'unavailable', checks: { database: up ? 'up' : 'down' } };
   }
@@ -32,21 +26,5 @@ export class HealthController {
   @ApiOkResponse({ type: LivenessReport })
   live(): { status: 'ok' } {
     return { status: 'ok' };
-  }
-
-  private async pingDatabase(): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
-    });
-    try {
-      const ping = this.dataSource.query('SELECT 1').then(
-        () => true,
-        () => false,
-      );
-      return await Promise.race([ping, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }

@@ -21,6 +21,12 @@ export interface VehicleReading {
 
 export type Reading = MeterReading | VehicleReading;
 
+/** A request body once validated: its readings, and whether it was an array (errors then name indexes). */
+export interface ReadingsBody {
+  readings: Reading[];
+  isBatch: boolean;
+}
+
 /** What a client is told once its readings are committed. */
 export interface IngestAck {
   /** Readings stored by this request. */

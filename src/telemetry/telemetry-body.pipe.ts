@@ -3,7 +3,6 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { RequestValidationError, toFieldProblems } from '../common/errors/request-validation.error.ts';
 import type { FieldProblem } from '../common/errors/error-body.ts';
-import { Clock } from '../common/time/clock.ts';
 import { parseInstant } from '../common/time/instant.ts';
 import { validatedInstant } from '../common/validation/decorators.ts';
 import { VALIDATION_OPTIONS } from '../common/validation/validation-options.ts';
@@ -11,22 +10,22 @@ import { AppConfig } from '../config/app-config.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { MeterReadingDto } from './dto/meter-reading.dto.ts';
 import { VehicleReadingDto } from './dto/vehicle-reading.dto.ts';
-import type { Reading } from './reading.ts';
+import type { Reading, ReadingsBody } from './reading.ts';
 
 /**
  * Turns a telemetry body (one reading or an array of them) into validated readings, or a 400
  * naming every bad field of every bad reading. class-validator cannot validate a root-level
- * union, so the pipe first picks the DTO by which id the reading carries.
+ * union, so the pipe first picks the DTO by which id the reading carries. The rules that need
+ * "now" (future, age, retention) are TelemetryService's, with the injected Clock.
  */
 @Injectable()
-export class TelemetryBodyPipe implements PipeTransform<unknown, Reading[]> {
+export class TelemetryBodyPipe implements PipeTransform<unknown, ReadingsBody> {
   constructor(
     private readonly config: AppConfig,
-    private readonly clock: Clock,
     private readonly metrics: Metrics,
   ) {}
 
-  transform(body: unknown): Reading[] {
+  transform(body: unknown): ReadingsBody {
     const isBatch = Array.isArray(body);
     const items: unknown[] = isBatch ? body : [body];
     if (isBatch && items.length === 0) {
@@ -37,12 +36,11 @@ export class TelemetryBodyPipe implements PipeTransform<unknown, Reading[]> {
         `A batch holds at most ${this.config.BATCH_MAX_READINGS} readings; this one holds ${items.length}`,
       );
     }
-    const latestAllowedMs = this.clock.now().getTime() + this.config.FUTURE_TOLERANCE_SECONDS * 1000;
     const problems: FieldProblem[] = [];
     const readings: Reading[] = [];
     items.forEach((item, index) => {
       const prefix = isBatch ? `[${index}]` : '';
-      const result = toReading(item, prefix, latestAllowedMs, this.config.FUTURE_TOLERANCE_SECONDS);
+      const result = toReading(item, prefix);
       if (Array.isArray(result)) problems.push(...result);
       else readings.push(result);
     });
@@ -50,7 +48,7 @@ export class TelemetryBodyPipe implements PipeTransform<unknown, Reading[]> {
       this.countRejections(items, problems);
       throw new RequestValidationError(problems);
     }
-    return readings;
+    return { readings, isBatch };
   }
 
   /** One count per refused reading, by its kind and the first field that failed. */
@@ -74,12 +72,7 @@ function kindOf(item: unknown): string {
   return hasMeter === hasVehicle ? 'unknown' : hasMeter ? 'meter' : 'vehicle';
 }
 
-function toReading(
-  item: unknown,
-  prefix: string,
-  latestAllowedMs: number,
-  toleranceSeconds: number,
-): Reading | FieldProblem[] {
+function toReading(item: unknown, prefix: string): Reading | FieldProblem[] {
   const at = (field: string): string => (prefix ? `${prefix}.${field}` : field);
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
     return [{ field: prefix || '(body)', errors: ['a reading must be a JSON object'] }];
@@ -97,9 +90,6 @@ function toReading(
   if (errors.length > 0) return toFieldProblems(errors, prefix);
 
   const instant = validatedInstant(dto, 'timestamp') ?? parseInstant(dto.timestamp)!;
-  if (instant.epochMs > latestAllowedMs) {
-    return [{ field: at('timestamp'), errors: [`timestamp is more than ${toleranceSeconds} s in the future`] }];
-  }
   return dto instanceof MeterReadingDto
     ? { kind: 'meter', deviceId: dto.meterId, instant, kwhConsumedAc: dto.kwhConsumedAc, voltage: dto.voltage }
     : {

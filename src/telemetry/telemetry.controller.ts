@@ -5,7 +5,7 @@ import { RequireRole } from '../auth/require-role.decorator.ts';
 import { IngestAckDto } from './dto/ingest-ack.dto.ts';
 import { MeterReadingDto } from './dto/meter-reading.dto.ts';
 import { VehicleReadingDto } from './dto/vehicle-reading.dto.ts';
-import type { IngestAck, Reading } from './reading.ts';
+import type { IngestAck, ReadingsBody } from './reading.ts';
 import { TelemetryBodyPipe } from './telemetry-body.pipe.ts';
 import { TelemetryService } from './telemetry.service.ts';
 
@@ -34,7 +34,7 @@ export class TelemetryController {
   })
   @ApiCreatedResponse({ description: 'Committed', type: IngestAckDto })
   @ApiErrors(400, 413, 415, 503)
-  ingest(@Body(TelemetryBodyPipe) readings: Reading[]): Promise<IngestAck> {
-    return this.telemetry.ingest(readings);
+  ingest(@Body(TelemetryBodyPipe) body: ReadingsBody): Promise<IngestAck> {
+    return this.telemetry.ingest(body);
   }
 }

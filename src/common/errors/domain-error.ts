@@ -22,7 +22,8 @@ export type DomainErrorCode =
   | 'DEVICE_NOT_FOUND'
   | 'INVALID_WINDOW'
   | 'WRITER_OVERLOADED'
-  | 'WRITE_FAILED';
+  | 'WRITE_FAILED'
+  | 'READING_OUT_OF_RANGE';
 
 export class LinkNotFound extends DomainError {
   readonly code = 'LINK_NOT_FOUND';
@@ -93,5 +94,15 @@ export class WriteFailed extends DomainError {
   override readonly retryAfterSeconds = 2;
   constructor() {
     super('The readings could not be stored; nothing was stored, retry shortly');
+  }
+}
+
+/** Readings whose timestamp is too far ahead of the clock, or older than the service keeps: nothing was stored. */
+export class ReadingOutOfRange extends DomainError {
+  readonly code = 'READING_OUT_OF_RANGE';
+  override readonly details: FieldProblem[];
+  constructor(problems: FieldProblem[]) {
+    super(`Validation failed: ${problems.flatMap((problem) => problem.errors).join('; ')}`);
+    this.details = problems;
   }
 }

@@ -15,6 +15,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   INVALID_WINDOW: 400,
   WRITER_OVERLOADED: 503,
   WRITE_FAILED: 503,
+  READING_OUT_OF_RANGE: 400,
 };
 
 const UNSUPPORTED_MEDIA_TYPE = 'Unsupported content type: send application/json';
