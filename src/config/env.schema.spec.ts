@@ -34,6 +34,15 @@ describe('validateEnv', () => {
     );
   });
 
+  it('refuses a client-side query timeout that would fire before the server cancels the statement', () => {
+    expect(() => validateEnv({ DB_STATEMENT_TIMEOUT_MS: '20000' })).toThrow(
+      'Invalid environment: DB_QUERY_TIMEOUT_MS must be greater than DB_STATEMENT_TIMEOUT_MS',
+    );
+    expect(validateEnv({ DB_STATEMENT_TIMEOUT_MS: '20000', DB_QUERY_TIMEOUT_MS: '25000' }).DB_QUERY_TIMEOUT_MS).toBe(
+      25_000,
+    );
+  });
+
   it('refuses production without API keys', () => {
     expect(() => validateEnv({ NODE_ENV: 'production' })).toThrow(/API_KEYS must be set/);
     expect(() =>

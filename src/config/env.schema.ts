@@ -27,6 +27,12 @@ export class EnvSchema {
   @Type(() => Number) @IsInt() @Min(1) @Max(200) DB_POOL_SIZE = 10;
   @Type(() => Number) @IsInt() @Min(100) DB_STATEMENT_TIMEOUT_MS = 15_000;
   @Type(() => Number) @IsInt() @Min(100) DB_CONNECT_TIMEOUT_MS = 5_000;
+  /**
+   * Client-side bound on every statement of the application pool (node-postgres `query_timeout`): the
+   * answer that never comes when the network, not the server, fails. Keep it above DB_STATEMENT_TIMEOUT_MS
+   * so that the server cancels first whenever it can.
+   */
+  @Type(() => Number) @IsInt() @Min(100) DB_QUERY_TIMEOUT_MS = 20_000;
   @Transform(toBoolean) @IsBoolean() MIGRATIONS_RUN_ON_BOOT = true;
 
   /** Largest request body, in bytes; a batch of 10,000 readings is about 1.3 MB. */
@@ -105,6 +111,9 @@ export function validateEnv(env: Record<string, string | undefined>): EnvSchema 
   }
   if (config.WRITER_MAX_QUEUED_READINGS < config.BATCH_MAX_READINGS) {
     throw new Error('Invalid environment: WRITER_MAX_QUEUED_READINGS must be at least BATCH_MAX_READINGS');
+  }
+  if (config.DB_QUERY_TIMEOUT_MS <= config.DB_STATEMENT_TIMEOUT_MS) {
+    throw new Error('Invalid environment: DB_QUERY_TIMEOUT_MS must be greater than DB_STATEMENT_TIMEOUT_MS');
   }
   if (config.NODE_ENV === 'production' && !config.API_KEYS) {
     throw new Error('Invalid environment: API_KEYS must be set when NODE_ENV=production');

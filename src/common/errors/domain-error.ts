@@ -15,7 +15,7 @@ export abstract class DomainError extends Error {
 }
 
 export type DomainErrorCode =
-  'LINK_NOT_FOUND' | 'DEVICE_NOT_FOUND' | 'INVALID_WINDOW' | 'WRITER_OVERLOADED' | 'WRITE_FAILED';
+  'LINK_NOT_FOUND' | 'DEVICE_NOT_FOUND' | 'INVALID_WINDOW' | 'WRITER_OVERLOADED' | 'WRITE_FAILED' | 'WRITER_CLOSING';
 
 export class LinkNotFound extends DomainError {
   readonly code = 'LINK_NOT_FOUND';
@@ -57,5 +57,14 @@ export class WriteFailed extends DomainError {
   override readonly retryAfterSeconds = 2;
   constructor() {
     super('The readings could not be stored; nothing was stored, retry shortly');
+  }
+}
+
+/** The instance is shutting down: nothing of the request was stored; another replica (or this one restarted) takes it. */
+export class WriterClosing extends DomainError {
+  readonly code = 'WRITER_CLOSING';
+  override readonly retryAfterSeconds = 1;
+  constructor() {
+    super('The service is shutting down; nothing was stored, retry shortly');
   }
 }

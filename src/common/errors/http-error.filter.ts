@@ -10,6 +10,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   INVALID_WINDOW: 400,
   WRITER_OVERLOADED: 503,
   WRITE_FAILED: 503,
+  WRITER_CLOSING: 503,
 };
 
 const UNSUPPORTED_MEDIA_TYPE = 'Unsupported content type: send application/json';
