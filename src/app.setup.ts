@@ -1,24 +1,24 @@
-import rateLimit from '@fastify/rate-limit';
 import type { SecurityHeadersOptions } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyRequest } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
-import { presentedKey } from './auth/api-key.guard.ts';
-import { ApiKeys, hashApiKey } from './auth/api-keys.ts';
+import { ApiKeys } from './auth/api-keys.ts';
+import { type RateLimitSettings, useRateLimits } from './auth/rate-limits.ts';
 import { afterFrameworkError, frameworkErrorsInOneShape } from './common/http/framework-errors.ts';
 import { useDepthLimitedJsonParser } from './common/http/json-body.parser.ts';
 import { closeKeepAliveOnShutdown } from './common/http/keep-alive-on-close.hook.ts';
 import type { AppConfig } from './config/app-config.ts';
+import { trustProxyOption } from './config/trust-proxy.ts';
 import { Metrics } from './observability/metrics.ts';
 import { RequestLog } from './observability/request-log.ts';
 import { setupOpenApi } from './openapi/openapi.setup.ts';
 
 type HttpSettings = Pick<
   AppConfig,
-  'BODY_LIMIT_BYTES' | 'RATE_LIMIT_PER_MINUTE' | 'CORS_ORIGINS' | 'LOG_LEVEL' | 'PUBLIC_URL' | 'DOCS_ENABLED'
->;
+  'BODY_LIMIT_BYTES' | 'CORS_ORIGINS' | 'LOG_LEVEL' | 'PUBLIC_URL' | 'DOCS_ENABLED' | 'TRUST_PROXY'
+> &
+  RateLimitSettings;
 
 /**
  * The HTTP adapter the service runs on, shared by main.ts and the tests. Fastify gives every
@@ -34,6 +34,7 @@ export function createAdapter(config: HttpSettings): FastifyAdapter {
     requestIdHeader: false,
     genReqId: requestId,
     frameworkErrors: frameworkErrorsInOneShape(() => adapter),
+    trustProxy: trustProxyOption(config.TRUST_PROXY),
   });
   return adapter;
 }
@@ -78,13 +79,7 @@ export async function configureApp(app: NestFastifyApplication, config: HttpSett
       .map((origin) => origin.trim())
       .filter(Boolean) ?? [];
   if (origins.length > 0) app.enableCors({ origin: origins });
-  if (config.RATE_LIMIT_PER_MINUTE > 0) {
-    await app.register(rateLimit, {
-      max: config.RATE_LIMIT_PER_MINUTE,
-      timeWindow: 60_000,
-      keyGenerator: rateLimitKey,
-    });
-  }
+  await useRateLimits(app, config);
   setupOpenApi(app, config);
   return app;
 }
@@ -97,15 +92,6 @@ export async function configureApp(app: NestFastifyApplication, config: HttpSett
 function securityHeaders(config: HttpSettings): SecurityHeadersOptions {
   if (config.PUBLIC_URL?.startsWith('https://')) return {};
   return { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } }, strictTransportSecurity: false };
-}
-
-/**
- * Per client: address and API key (hashed, never kept in clear). A fleet's devices usually share
- * one device key, so the key alone would throttle the whole fleet as one client.
- */
-function rateLimitKey(request: FastifyRequest): string {
-  const key = presentedKey(request);
-  return key === undefined ? request.ip : `${request.ip}|${hashApiKey(key)}`;
 }
 
 function requestId(request: IncomingMessage): string {

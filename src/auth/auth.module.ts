@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { AppConfig } from '../config/app-config.ts';
 import { ApiKeyGuard } from './api-key.guard.ts';
 import { ApiKeys } from './api-keys.ts';
+import { FailedAuthLimiter } from './failed-auth.limiter.ts';
 
 @Global()
 @Module({
@@ -20,8 +21,9 @@ import { ApiKeys } from './api-keys.ts';
         return keys;
       },
     },
+    FailedAuthLimiter,
     { provide: APP_GUARD, useClass: ApiKeyGuard },
   ],
-  exports: [ApiKeys],
+  exports: [ApiKeys, FailedAuthLimiter],
 })
 export class AuthModule {}

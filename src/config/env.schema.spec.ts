@@ -1,4 +1,5 @@
 import { validateEnv } from './env.schema.ts';
+import { trustProxyOption } from './trust-proxy.ts';
 
 describe('validateEnv', () => {
   it('applies the defaults to an empty environment', () => {
@@ -33,9 +34,49 @@ describe('validateEnv', () => {
     );
   });
 
+  it('refuses a client-side query timeout that would fire before the server cancels the statement', () => {
+    expect(() => validateEnv({ DB_STATEMENT_TIMEOUT_MS: '20000' })).toThrow(
+      'Invalid environment: DB_QUERY_TIMEOUT_MS must be greater than DB_STATEMENT_TIMEOUT_MS',
+    );
+    expect(validateEnv({ DB_STATEMENT_TIMEOUT_MS: '20000', DB_QUERY_TIMEOUT_MS: '25000' }).DB_QUERY_TIMEOUT_MS).toBe(
+      25_000,
+    );
+  });
+
   it('refuses production without API keys', () => {
     expect(() => validateEnv({ NODE_ENV: 'production' })).toThrow(/API_KEYS must be set/);
-    expect(() => validateEnv({ NODE_ENV: 'production', API_KEYS: `device:${'a'.repeat(64)}` })).not.toThrow();
+    expect(() =>
+      validateEnv({ NODE_ENV: 'production', API_KEYS: `device:${'a'.repeat(64)}`, DATABASE_URL: 'postgres://db/x' }),
+    ).not.toThrow();
+  });
+
+  it('refuses production without DATABASE_URL (it would start an embedded database), naming the variable', () => {
+    const attempt = (): unknown => validateEnv({ NODE_ENV: 'production', API_KEYS: `device:${'a'.repeat(64)}` });
+    expect(attempt).toThrow('Invalid environment: DATABASE_URL must be set when NODE_ENV=production');
+    expect(() => validateEnv({ NODE_ENV: 'development' })).not.toThrow();
+  });
+
+  it.each([
+    ['true', true],
+    ['false', false],
+    [' 10.0.0.0/8, 192.168.1.7 ', ['10.0.0.0/8', '192.168.1.7']],
+    ['loopback,::1/128', ['loopback', '::1/128']],
+  ])('accepts TRUST_PROXY=%s', (setting, option) => {
+    expect(trustProxyOption(validateEnv({ TRUST_PROXY: setting }).TRUST_PROXY)).toEqual(option);
+  });
+
+  it.each(['1', 'yes', '10.0.0.0/33', '300.1.1.1', 'fe80::/129', '10.0.0.1/8/2', 'loopback,'])(
+    'refuses TRUST_PROXY=%s naming the variable',
+    (setting) => {
+      expect(() => validateEnv({ TRUST_PROXY: setting })).toThrow(/TRUST_PROXY \(TRUST_PROXY must be true, false/);
+    },
+  );
+
+  it('validates the rate-limit settings', () => {
+    expect(validateEnv({ REDIS_URL: 'redis://127.0.0.1:6379/0' }).REDIS_URL).toBe('redis://127.0.0.1:6379/0');
+    expect(() => validateEnv({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(/REDIS_URL must start with redis:\/\//);
+    expect(() => validateEnv({ RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '0' })).toThrow(/RATE_LIMIT_FAILED_AUTH_PER_MINUTE/);
+    expect(() => validateEnv({ RATE_LIMIT_DEVICE_KEY_PER_MINUTE: '-1' })).toThrow(/RATE_LIMIT_DEVICE_KEY_PER_MINUTE/);
   });
 
   it('defaults the migration, upkeep and old-reading settings, and names the bad ones', () => {

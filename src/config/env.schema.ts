@@ -1,6 +1,7 @@
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import { IsFiniteNumber } from '../common/validation/decorators.ts';
+import { IsTrustProxySetting } from './trust-proxy.ts';
 
 const toBoolean = ({ value }: { value: unknown }): unknown =>
   value === 'true' ? true : value === 'false' ? false : value;
@@ -26,6 +27,12 @@ export class EnvSchema {
   @Type(() => Number) @IsInt() @Min(1) @Max(200) DB_POOL_SIZE = 10;
   @Type(() => Number) @IsInt() @Min(100) DB_STATEMENT_TIMEOUT_MS = 15_000;
   @Type(() => Number) @IsInt() @Min(100) DB_CONNECT_TIMEOUT_MS = 5_000;
+  /**
+   * Client-side bound on every statement of the application pool (node-postgres `query_timeout`): the
+   * answer that never comes when the network, not the server, fails. Keep it above DB_STATEMENT_TIMEOUT_MS
+   * so that the server cancels first whenever it can.
+   */
+  @Type(() => Number) @IsInt() @Min(100) DB_QUERY_TIMEOUT_MS = 20_000;
   @Transform(toBoolean) @IsBoolean() MIGRATIONS_RUN_ON_BOOT = true;
 
   /** Largest request body, in bytes; a batch of 10,000 readings is about 1.3 MB. */
@@ -50,8 +57,27 @@ export class EnvSchema {
     message: 'API_KEYS must be comma-separated <device|operator>:<SHA-256 hex> entries',
   })
   API_KEYS?: string = undefined;
-  /** Requests per minute per client (address + API key); 0 turns rate limiting off. */
-  @Type(() => Number) @IsInt() @Min(0) RATE_LIMIT_PER_MINUTE = 6_000;
+  /**
+   * Requests per minute per client address, every route but /health*; 0 turns this ceiling off. A fleet
+   * behind one gateway is one address: 20,000 devices catching up at 10× is 200,000 a minute, so the
+   * default leaves three times that.
+   */
+  @Type(() => Number) @IsInt() @Min(0) RATE_LIMIT_PER_MINUTE = 600_000;
+  /** Requests answered 401/403 per client address a minute before requests without a valid key get 429 (always on with API_KEYS). */
+  @Type(() => Number) @IsInt() @Min(1) RATE_LIMIT_FAILED_AUTH_PER_MINUTE = 100;
+  /** Opt-in limits per API key, by the key's role, in requests a minute; 0 (default): no per-key limit. */
+  @Type(() => Number) @IsInt() @Min(0) RATE_LIMIT_DEVICE_KEY_PER_MINUTE = 0;
+  @Type(() => Number) @IsInt() @Min(0) RATE_LIMIT_OPERATOR_KEY_PER_MINUTE = 0;
+  /** Redis holding the rate-limit counters, shared by every replica; unset: counters in this process. */
+  @IsOptional()
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
+  REDIS_URL?: string = undefined;
+  /** Prefix of the rate-limit keys in Redis (one per deployment sharing a Redis). */
+  @IsString()
+  @Matches(/^\S+$/, { message: 'REDIS_KEY_PREFIX must not contain spaces' })
+  REDIS_KEY_PREFIX = 'energy-ingestion:rate-limit:';
+  /** Fastify's trustProxy: which X-Forwarded-For hops to believe for the client address (see trust-proxy.ts). */
+  @IsTrustProxySetting() TRUST_PROXY = 'false';
   /** Comma-separated origins allowed by CORS; empty: CORS off. */
   @IsOptional() @IsString() CORS_ORIGINS?: string = undefined;
 
@@ -119,8 +145,15 @@ export function validateEnv(env: Record<string, string | undefined>): EnvSchema 
   if (config.WRITER_MAX_QUEUED_READINGS < config.BATCH_MAX_READINGS) {
     throw new Error('Invalid environment: WRITER_MAX_QUEUED_READINGS must be at least BATCH_MAX_READINGS');
   }
+  if (config.DB_QUERY_TIMEOUT_MS <= config.DB_STATEMENT_TIMEOUT_MS) {
+    throw new Error('Invalid environment: DB_QUERY_TIMEOUT_MS must be greater than DB_STATEMENT_TIMEOUT_MS');
+  }
   if (config.NODE_ENV === 'production' && !config.API_KEYS) {
     throw new Error('Invalid environment: API_KEYS must be set when NODE_ENV=production');
+  }
+  if (config.NODE_ENV === 'production' && !config.DATABASE_URL) {
+    // Without it the service would start an embedded database on local disk: never what production wants.
+    throw new Error('Invalid environment: DATABASE_URL must be set when NODE_ENV=production');
   }
   return config;
 }

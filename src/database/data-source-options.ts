@@ -9,6 +9,8 @@ export interface PoolSettings {
   lockTimeoutMs?: number;
   /** Shown in pg_stat_activity; default `energy-ingestion`. */
   applicationName?: string;
+  /** node-postgres client-side `query_timeout`: bounds a statement the server cannot cancel (network partition). */
+  queryTimeoutMs?: number;
 }
 
 /** One place that says how the service talks to PostgreSQL: the app, the migration CLI and the tests use it. */
@@ -30,6 +32,7 @@ export function dataSourceOptions(url: string, pool: PoolSettings): DataSourceOp
       // Short indexed statements only: JIT compilation costs more than it saves (≈70 ms on the fleet report).
       options: '-c jit=off',
       application_name: pool.applicationName ?? 'energy-ingestion',
+      ...(pool.queryTimeoutMs === undefined ? {} : { query_timeout: pool.queryTimeoutMs }),
     },
   };
 }

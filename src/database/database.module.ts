@@ -33,6 +33,7 @@ class DatabaseEndpointModule {}
             poolSize: config.DB_POOL_SIZE,
             statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
             connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+            queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
           }),
           manualInitialization: true,
         }),

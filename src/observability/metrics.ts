@@ -62,6 +62,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly rateLimited = new Counter({
+    name: 'rate_limit_refused_total',
+    help: 'Requests answered 429, by limit (address|failed_auth|device_key|operator_key)',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rateLimitStoreErrors = new Counter({
+    name: 'rate_limit_store_errors_total',
+    help: 'Rate-limit checks that could not reach the counter store (Redis) and let the request through',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

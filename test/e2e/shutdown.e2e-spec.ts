@@ -3,9 +3,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
 import { hashApiKey } from '../../src/auth/api-keys.ts';
+import { Metrics } from '../../src/observability/metrics.ts';
 import { createTestDatabase, dropTestDatabase, TestDb } from '../setup/test-db.ts';
-import { pollUntil, postJson, send } from '../support/http.ts';
+import { createAppOn } from '../support/app-on-database.ts';
+import { listen, pollUntil, postJson, send } from '../support/http.ts';
 import { listeningUrl } from '../support/processes.ts';
 import { aMeterReading, expectStoredExactly, type MeterBody, readingsOf } from '../support/readings.ts';
 
@@ -138,3 +142,77 @@ it('on SIGTERM under load, finishes in-flight requests, exits 0 in time, and los
       `${refused.network} cut off by the closing listener`,
   );
 }, 60_000);
+
+/**
+ * In process, the order itself: once shutdown begins, new writes are turned away (503), every write
+ * already queued is stored and answered, and only then does the pool close (lifecycle phases, not
+ * module order: the writer drains in beforeApplicationShutdown, TypeORM closes in onApplicationShutdown).
+ */
+it('drains the writer before the pool closes, and refuses writes that arrive once shutdown has begun', async () => {
+  const ownUrl = await createTestDatabase();
+  const ownDb = TestDb.connect(ownUrl);
+  const app = await createAppOn(ownUrl, { RATE_LIMIT_PER_MINUTE: '0' });
+  const base = await listen(app);
+  const locker = new pg.Client({ connectionString: ownUrl });
+  try {
+    const pending = Array.from({ length: 20 }, () => aMeterReading());
+    const storedNow = (): Promise<number> =>
+      ownDb.count('meter_telemetry', 'meter_id = ANY($1)', [pending.map((r) => r.meterId)]);
+    let storedWhenPoolCloses: number | undefined;
+    const dataSource = app.get(DataSource);
+    const destroy = dataSource.destroy.bind(dataSource);
+    dataSource.destroy = async () => {
+      storedWhenPoolCloses = await storedNow();
+      return destroy();
+    };
+
+    // Writes held in the writer by a table lock while shutdown starts.
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE meter_telemetry IN ACCESS EXCLUSIVE MODE');
+    const answers = Promise.all(pending.map((r) => postJson(`${base}/v1/telemetry`, JSON.stringify(r))));
+    const written = async (): Promise<number> =>
+      (await app.get(Metrics).requestReadings.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
+    await pollUntil('every write to reach the writer', async () => (await written()) === pending.length, 5000);
+    expect(await waitingOnLock(ownDb)).toBeGreaterThan(0);
+    const closed = app.close();
+
+    const late: MeterBody[] = [];
+    await pollUntil(
+      'a write to be refused because shutdown began',
+      async () => {
+        const reading = aMeterReading();
+        late.push(reading);
+        const res = await send(`${base}/v1/telemetry`, {
+          method: 'POST',
+          body: JSON.stringify(reading),
+          headers: { 'content-type': 'application/json' },
+          timeoutMs: 500, // before shutdown began it would queue behind the lock: give up on it
+        });
+        return res.status === 503 && (res.json as { message: string }).message.includes('shutting down');
+      },
+      10_000,
+    );
+    await locker.query('COMMIT');
+
+    expect((await answers).map((res) => res.status)).toEqual(pending.map(() => 201));
+    await closed;
+    expect(storedWhenPoolCloses).toBe(pending.length);
+    expect(await ownDb.count('meter_telemetry', 'meter_id = $1', [late.at(-1)!.meterId])).toBe(0);
+    await expectStoredExactly(ownDb, pending.flatMap(readingsOf), 'allowed'); // 'allowed': probes given up on
+  } finally {
+    await locker.end().catch(() => undefined);
+    await app.close();
+    await ownDb.close();
+    await dropTestDatabase(ownUrl);
+  }
+}, 30_000);
+
+/** Service sessions waiting on a lock: a flush is blocked behind the test's lock. */
+async function waitingOnLock(database: TestDb): Promise<number> {
+  const [row] = await database.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_stat_activity
+     WHERE datname = current_database() AND application_name = 'energy-ingestion' AND wait_event_type = 'Lock'`,
+  );
+  return row!.n;
+}

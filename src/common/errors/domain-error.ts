@@ -23,7 +23,8 @@ export type DomainErrorCode =
   | 'INVALID_WINDOW'
   | 'WRITER_OVERLOADED'
   | 'WRITE_FAILED'
-  | 'READING_OUT_OF_RANGE';
+  | 'READING_OUT_OF_RANGE'
+  | 'WRITER_CLOSING';
 
 export class LinkNotFound extends DomainError {
   readonly code = 'LINK_NOT_FOUND';
@@ -104,5 +105,14 @@ export class ReadingOutOfRange extends DomainError {
   constructor(problems: FieldProblem[]) {
     super(`Validation failed: ${problems.flatMap((problem) => problem.errors).join('; ')}`);
     this.details = problems;
+  }
+}
+
+/** The instance is shutting down: nothing of the request was stored; another replica (or this one restarted) takes it. */
+export class WriterClosing extends DomainError {
+  readonly code = 'WRITER_CLOSING';
+  override readonly retryAfterSeconds = 1;
+  constructor() {
+    super('The service is shutting down; nothing was stored, retry shortly');
   }
 }

@@ -16,6 +16,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   WRITER_OVERLOADED: 503,
   WRITE_FAILED: 503,
   READING_OUT_OF_RANGE: 400,
+  WRITER_CLOSING: 503,
 };
 
 const UNSUPPORTED_MEDIA_TYPE = 'Unsupported content type: send application/json';
