@@ -224,8 +224,10 @@ describe('without API keys configured (development)', () => {
 });
 
 describe('security headers', () => {
-  it('sends security headers on success and error responses', async () => {
-    const fresh = await createTestApp({ env: { API_KEYS, RATE_LIMIT_PER_MINUTE: '0' } });
+  it('sends security headers on success and error responses (served over TLS: PUBLIC_URL https)', async () => {
+    const fresh = await createTestApp({
+      env: { API_KEYS, RATE_LIMIT_PER_MINUTE: '0', PUBLIC_URL: 'https://energy.example.com' },
+    });
     try {
       const responses = [
         await request(fresh.server).get('/health/live').expect(200),
