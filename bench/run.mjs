@@ -116,6 +116,11 @@ const SPEC = {
     help: 'append to bench/results/<date>-<host>.md and update bench/README.md',
   },
   note: { type: 'string', default: '', help: 'free text recorded with the results' },
+  'default-rate-limits': {
+    type: 'boolean',
+    default: false,
+    help: "keep the service's default per-address limit (the fleet behind one address: count 201 against 429)",
+  },
 };
 
 const options = parseArgs(process.argv.slice(2), SPEC);
@@ -152,8 +157,9 @@ const serverEnv = {
   NODE_ENV: 'production',
   HOST: '127.0.0.1',
   API_KEYS: `device:${sha256(deviceKey)},operator:${sha256(operatorKey)}`,
-  // The bench is one client standing for a whole fleet: a per-client limit would measure the limiter.
-  RATE_LIMIT_PER_MINUTE: '0',
+  // The bench is one client standing for a whole fleet: a per-client limit would measure the limiter
+  // (--default-rate-limits keeps it: the fleet-shaped run at the defaults, refused requests counted).
+  ...(options['default-rate-limits'] ? {} : { RATE_LIMIT_PER_MINUTE: '0' }),
   ...Object.fromEntries(options['server-env'].map((kv) => kv.split(/=(.*)/s, 2))),
 };
 report.serverEnv = Object.fromEntries(
