@@ -1,4 +1,5 @@
-import { validateEnv } from './env.schema.ts';
+import { readFileSync } from 'node:fs';
+import { EnvSchema, validateEnv } from './env.schema.ts';
 import { trustProxyOption } from './trust-proxy.ts';
 
 describe('validateEnv', () => {
@@ -91,5 +92,30 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ MIGRATION_LOCK_TIMEOUT_MS: '0', PARTITION_HORIZON_DAYS: '0' })).toThrow(
       /MIGRATION_LOCK_TIMEOUT_MS .*PARTITION_HORIZON_DAYS/,
     );
+  });
+});
+
+describe('the documented settings', () => {
+  const variables = Object.keys(new EnvSchema());
+  const envExample = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+  it('.env.example lists every variable with its default', () => {
+    const listed = new Map(
+      envExample
+        .split('\n')
+        .filter((line) => /^[A-Z][A-Z0-9_]*=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    expect(variables.filter((name) => !listed.has(name))).toEqual([]);
+    const defaults = validateEnv({}) as unknown as Record<string, string | number | boolean | undefined>;
+    const differing = variables.filter(
+      (name) => listed.get(name) !== '' && listed.get(name) !== String(defaults[name] ?? ''),
+    );
+    expect(differing).toEqual([]);
+  });
+
+  it("the README's configuration table names every variable", () => {
+    expect(variables.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
   });
 });
