@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DevicesModule } from '../devices/devices.module.ts';
+import { ReadingsController } from './readings.controller.ts';
+import { ReadingsService } from './readings.service.ts';
 import { RegisterDeriver } from './register-deriver.ts';
 import { TelemetryBodyPipe } from './telemetry-body.pipe.ts';
 import { TelemetryController } from './telemetry.controller.ts';
@@ -8,8 +10,8 @@ import { TelemetryWriter } from './telemetry.writer.ts';
 
 @Module({
   imports: [DevicesModule],
-  controllers: [TelemetryController],
-  providers: [TelemetryService, TelemetryWriter, TelemetryBodyPipe, RegisterDeriver],
+  controllers: [TelemetryController, ReadingsController],
+  providers: [TelemetryService, TelemetryWriter, TelemetryBodyPipe, RegisterDeriver, ReadingsService],
   exports: [TelemetryService],
 })
 export class TelemetryModule {}

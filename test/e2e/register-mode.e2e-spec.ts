@@ -160,6 +160,32 @@ describe('register mode', () => {
     await expectRollupsExact(t.db);
   });
 
+  it("lists a device's readings with their quality, filtered and in keyset pages", async () => {
+    const meterId = uniqueId('list');
+    await put(`/v1/meters/${meterId}`, { energyMode: 'register' }).expect(200);
+    await postTelemetry(
+      t,
+      [10, 11, 0, 12].map((v, i) => meterReading(meterId, at(3, i), v)),
+    );
+    const flagged = (await request(t.server).get(`/v1/meters/${meterId}/readings?quality=flagged`).expect(200)).body;
+    expect(flagged.items).toEqual([
+      expect.objectContaining({ timestamp: at(3, 2), kwhConsumedAc: 0, energyKwh: 0, quality: 'glitch' }),
+    ]);
+    const first = (await request(t.server).get(`/v1/meters/${meterId}/readings?limit=3`).expect(200)).body;
+    expect(first.items.map((item: { energyKwh: number }) => item.energyKwh)).toEqual([0, 1, 0]);
+    expect(first.nextCursor).toBe(at(3, 2));
+    const next = (
+      await request(t.server).get(`/v1/meters/${meterId}/readings?limit=3&after=${first.nextCursor}`).expect(200)
+    ).body;
+    expect(next).toMatchObject({
+      items: [expect.objectContaining({ kwhConsumedAc: 12, energyKwh: 1 })],
+      nextCursor: null,
+    });
+    await request(t.server)
+      .get(`/v1/vehicles/${uniqueId('ev')}/readings?quality=bad`)
+      .expect(400);
+  });
+
   it('takes a drop with no next reading as a provisional reset, and revises it into a glitch when the next returns', async () => {
     const meterId = uniqueId('glitch');
     await put(`/v1/meters/${meterId}`, { energyMode: 'register' }).expect(200);
