@@ -8,6 +8,7 @@ import { RequestValidationError } from './common/errors/request-validation.error
 import { VALIDATION_OPTIONS } from './common/validation/validation-options.ts';
 import { ConfigModule } from './config/config.module.ts';
 import { DatabaseModule } from './database/database.module.ts';
+import { DevicesModule } from './devices/devices.module.ts';
 import { HealthModule } from './health/health.module.ts';
 import { LinksModule } from './links/links.module.ts';
 import { LiveModule } from './live/live.module.ts';
@@ -23,6 +24,7 @@ import { TelemetryModule } from './telemetry/telemetry.module.ts';
     CommonModule,
     AuthModule,
     DatabaseModule,
+    DevicesModule,
     TelemetryModule,
     LinksModule,
     AnalyticsModule,

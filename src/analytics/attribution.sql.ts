@@ -10,6 +10,9 @@
  *   of them reported DC. Shares are rounded to 1e-9 kWh cumulatively in vehicle-id order (the last
  *   vehicle takes the remainder), so they add up to the unit's AC exactly: attributed + unattributed
  *   = the meter's total, in NUMERIC, for every meter, window and bucket.
+ * - Energy is the energy counted (telemetry materializes it per row: interval energy, or a register's
+ *   step); readings flagged suspect or glitch count 0 kWh and are left out of the raw reads (`quality =
+ *   'ok'`), as the roll-ups leave them out of `readings` and temperatures (they count them in `flagged`).
  * - Whole hours come from the hourly roll-ups (exactly equal to the raw readings, maintained by the
  *   write statement); raw readings are read only where they must be: the window's partial edge
  *   hours, hours in which a link changes mid-hour, and every hour when the buckets cut hours.
@@ -146,16 +149,16 @@ meter_whole AS (
 meter_raw AS (
   SELECT m.meter_id, m.ts, m.kwh_consumed_ac AS kwh
   FROM meter_telemetry m
-  WHERE ${IN_METER_SCOPE('m.meter_id')} AND m.ts >= $1::timestamptz AND m.ts < $5::timestamptz
+  WHERE ${IN_METER_SCOPE('m.meter_id')} AND m.ts >= $1::timestamptz AND m.ts < $5::timestamptz AND m.quality = 'ok'
   UNION ALL
   SELECT m.meter_id, m.ts, m.kwh_consumed_ac
   FROM meter_telemetry m
-  WHERE ${IN_METER_SCOPE('m.meter_id')} AND m.ts >= $6::timestamptz AND m.ts < $2::timestamptz
+  WHERE ${IN_METER_SCOPE('m.meter_id')} AND m.ts >= $6::timestamptz AND m.ts < $2::timestamptz AND m.quality = 'ok'
   UNION ALL
   SELECT m.meter_id, m.ts, m.kwh_consumed_ac
   FROM meter_cut_hours c
   JOIN meter_telemetry m ON m.meter_id = c.meter_id AND m.ts >= c.hour AND m.ts < c.hour + ${HOUR}
-   AND m.ts >= $5::timestamptz AND m.ts < $6::timestamptz
+   AND m.ts >= $5::timestamptz AND m.ts < $6::timestamptz AND m.quality = 'ok'
   WHERE c.hour >= $5::timestamptz AND c.hour < $6::timestamptz
 ),
 raw_units AS (
@@ -229,16 +232,16 @@ vehicle_whole AS (
 vehicle_raw AS (
   SELECT t.vehicle_id, t.ts, t.kwh_delivered_dc AS kwh, t.battery_temp
   FROM vehicle_telemetry t
-  WHERE ${IN_VEHICLE_SCOPE('t.vehicle_id')} AND t.ts >= $1::timestamptz AND t.ts < $5::timestamptz
+  WHERE ${IN_VEHICLE_SCOPE('t.vehicle_id')} AND t.ts >= $1::timestamptz AND t.ts < $5::timestamptz AND t.quality = 'ok'
   UNION ALL
   SELECT t.vehicle_id, t.ts, t.kwh_delivered_dc, t.battery_temp
   FROM vehicle_telemetry t
-  WHERE ${IN_VEHICLE_SCOPE('t.vehicle_id')} AND t.ts >= $6::timestamptz AND t.ts < $2::timestamptz
+  WHERE ${IN_VEHICLE_SCOPE('t.vehicle_id')} AND t.ts >= $6::timestamptz AND t.ts < $2::timestamptz AND t.quality = 'ok'
   UNION ALL
   SELECT t.vehicle_id, t.ts, t.kwh_delivered_dc, t.battery_temp
   FROM vehicle_cut_hours c
   JOIN vehicle_telemetry t ON t.vehicle_id = c.vehicle_id AND t.ts >= c.hour AND t.ts < c.hour + ${HOUR}
-   AND t.ts >= $5::timestamptz AND t.ts < $6::timestamptz
+   AND t.ts >= $5::timestamptz AND t.ts < $6::timestamptz AND t.quality = 'ok'
   WHERE c.hour >= $5::timestamptz AND c.hour < $6::timestamptz
 ),
 vehicle_energy AS (

@@ -93,6 +93,23 @@ describe('validateEnv', () => {
       /MIGRATION_LOCK_TIMEOUT_MS .*PARTITION_HORIZON_DAYS/,
     );
   });
+
+  it('defaults the plausibility bounds, refuses bad ones by name and an empty battery range', () => {
+    expect(validateEnv({})).toMatchObject({
+      SUSPECT_KWH_PER_READING: 100,
+      SUSPECT_VOLTAGE_MAX: 1500,
+      SUSPECT_BATTERY_TEMP_MIN: -40,
+      SUSPECT_BATTERY_TEMP_MAX: 100,
+      REGISTER_MAX_POWER_KW: 6000,
+    });
+    expect(validateEnv({ SUSPECT_KWH_PER_READING: '250.5' }).SUSPECT_KWH_PER_READING).toBe(250.5);
+    expect(() => validateEnv({ SUSPECT_KWH_PER_READING: '-1', REGISTER_MAX_POWER_KW: 'lots' })).toThrow(
+      /SUSPECT_KWH_PER_READING .*REGISTER_MAX_POWER_KW/,
+    );
+    expect(() => validateEnv({ SUSPECT_BATTERY_TEMP_MIN: '50', SUSPECT_BATTERY_TEMP_MAX: '50' })).toThrow(
+      /SUSPECT_BATTERY_TEMP_MIN must be below SUSPECT_BATTERY_TEMP_MAX/,
+    );
+  });
 });
 
 describe('the documented settings', () => {

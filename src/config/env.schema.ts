@@ -128,6 +128,18 @@ export class EnvSchema {
   @Type(() => Number) @IsInt() @Min(1) @Max(3660) PARTITION_HORIZON_DAYS = 31;
   /** Readings older than this many days are refused (400); 0: no limit beyond 2000-01-01. */
   @Type(() => Number) @IsInt() @Min(0) READING_MAX_AGE_DAYS = 0;
+
+  // Plausibility bounds (README "Data quality"): a well-formed reading beyond them is stored, flagged
+  // `suspect` and left out of every total; it is never refused.
+  /** Interval energy of one reading above this (kWh) is suspect. 100 kWh in a minute is a 6 MW draw. */
+  @Type(() => Number) @IsFiniteNumber() @Min(0) SUSPECT_KWH_PER_READING = 100;
+  /** A meter voltage above this (V) is suspect (the low-voltage directive's DC ceiling). */
+  @Type(() => Number) @IsFiniteNumber() @Min(0) SUSPECT_VOLTAGE_MAX = 1500;
+  /** A battery temperature outside [min, max] (°C) is suspect. */
+  @Type(() => Number) @IsFiniteNumber() SUSPECT_BATTERY_TEMP_MIN = -40;
+  @Type(() => Number) @IsFiniteNumber() SUSPECT_BATTERY_TEMP_MAX = 100;
+  /** A register's increase faster than this power (kW) over the elapsed time is a suspect jump (devices may set their own). */
+  @Type(() => Number) @IsFiniteNumber() @Min(0) REGISTER_MAX_POWER_KW = 6000;
 }
 
 export function validateEnv(env: Record<string, string | undefined>): EnvSchema {
@@ -147,6 +159,9 @@ export function validateEnv(env: Record<string, string | undefined>): EnvSchema 
   }
   if (config.DB_QUERY_TIMEOUT_MS <= config.DB_STATEMENT_TIMEOUT_MS) {
     throw new Error('Invalid environment: DB_QUERY_TIMEOUT_MS must be greater than DB_STATEMENT_TIMEOUT_MS');
+  }
+  if (config.SUSPECT_BATTERY_TEMP_MIN >= config.SUSPECT_BATTERY_TEMP_MAX) {
+    throw new Error('Invalid environment: SUSPECT_BATTERY_TEMP_MIN must be below SUSPECT_BATTERY_TEMP_MAX');
   }
   if (config.NODE_ENV === 'production' && !config.API_KEYS) {
     throw new Error('Invalid environment: API_KEYS must be set when NODE_ENV=production');

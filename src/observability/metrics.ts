@@ -20,6 +20,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly flagged = new Counter({
+    name: 'telemetry_readings_flagged_total',
+    help: 'Readings stored with a quality flag (not counted in totals), by kind, quality (suspect|glitch) and reason',
+    labelNames: ['kind', 'quality', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly conflicts = new Counter({
+    name: 'telemetry_readings_conflicts_total',
+    help: 'Duplicates (same device and timestamp) whose values differ from the reading already held, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly registerRevisions = new Counter({
+    name: 'telemetry_register_revisions_total',
+    help: 'Stored register readings whose step a later flush re-derived (late readings, resolved resets)',
+    registers: [this.registry],
+  });
+
   readonly requestReadings = new Histogram({
     name: 'telemetry_request_readings',
     help: 'Readings per ingestion request (1 for a single reading)',

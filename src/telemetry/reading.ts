@@ -33,7 +33,19 @@ export interface IngestAck {
   accepted: number;
   /** Readings already stored (same device and timestamp), or repeated within the request: not stored again. */
   duplicates: number;
+  /** Of the readings stored, those flagged `suspect` (stored, left out of every total). */
+  suspect: number;
+  /** Of the duplicates, those whose values differ from the reading already held (the first one is kept). */
+  conflicts: number;
 }
+
+/** How a device reports energy: each reading its own interval's energy, or a cumulative register. */
+export type EnergyMode = 'interval' | 'register';
+export const ENERGY_MODES: readonly EnergyMode[] = ['interval', 'register'];
+
+/** ok: counted; suspect: implausible, stored, not counted; glitch: a register placeholder, skipped. */
+export type Quality = 'ok' | 'suspect' | 'glitch';
+export const QUALITIES: readonly Quality[] = ['ok', 'suspect', 'glitch'];
 
 /** A reading's identity: device kind, device id and exact timestamp. */
 export function readingKey(kind: Reading['kind'], deviceId: string, epochMicros: bigint | string): string {

@@ -1,9 +1,12 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { WriteFailed, WriterClosing, WriterOverloaded } from '../common/errors/domain-error.ts';
 import { AppConfig } from '../config/app-config.ts';
+import { deviceKey, DevicesService, modeAt } from '../devices/devices.service.ts';
 import { Metrics } from '../observability/metrics.ts';
+import { boundsOf, type MeasuredReading, measureInterval } from './measurement.ts';
 import { type IngestAck, type Reading, readingKey } from './reading.ts';
+import { RegisterDeriver, type RegisterGroup } from './register-deriver.ts';
 import { STORE_READINGS, type StoredReadingRow } from './telemetry.sql.ts';
 
 interface PendingRequest {
@@ -16,13 +19,29 @@ interface PendingRequest {
 interface FlushColumns {
   meterIds: string[];
   meterTs: string[];
-  meterKwh: number[];
+  meterKwh: (string | number)[];
+  meterReported: (number | null)[];
   meterVoltage: number[];
+  meterQuality: string[];
+  meterReason: (string | null)[];
   vehicleIds: string[];
   vehicleTs: string[];
   vehicleSoc: number[];
-  vehicleKwh: number[];
+  vehicleKwh: (string | number)[];
+  vehicleReported: (number | null)[];
   vehicleTemp: number[];
+  vehicleQuality: string[];
+  vehicleReason: (string | null)[];
+}
+
+/** What a flush's transaction answers: the rows STORE_READINGS returned and what the register derivation found. */
+interface FlushResult {
+  rows: StoredReadingRow[];
+  /** Register readings already stored with other values (readingKey). */
+  registerConflicts: Set<string>;
+  /** Stored register readings whose step the flush changed. */
+  revised: number;
+  measured: MeasuredReading[];
 }
 
 /**
@@ -54,6 +73,8 @@ export class TelemetryWriter implements BeforeApplicationShutdown {
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly devices: DevicesService,
+    private readonly registers: RegisterDeriver,
   ) {}
 
   /** Resolves once the readings are committed; duplicates (in the request or already stored) are counted, not stored. */
@@ -130,22 +151,31 @@ export class TelemetryWriter implements BeforeApplicationShutdown {
   }
 
   private async store(batch: PendingRequest[]): Promise<void> {
-    // The first occurrence of a reading in the flush goes to the database; later ones are duplicates.
-    const firstClaims = new Map<string, PendingRequest>();
-    const columns = emptyColumns();
+    // The first occurrence of a reading in the flush goes to the database; later ones are duplicates
+    // (conflicts when their values differ from the first's).
+    const firstClaims = new Map<string, { request: PendingRequest; reading: Reading }>();
+    const conflictsBy = new Map<PendingRequest, number>();
+    const claimed: Reading[] = [];
     for (const request of batch) {
       for (const reading of request.readings) {
         const key = readingKey(reading.kind, reading.deviceId, reading.instant.epochMicros);
-        if (firstClaims.has(key)) continue;
-        firstClaims.set(key, request);
-        addToColumns(columns, reading);
+        const first = firstClaims.get(key);
+        if (first) {
+          if (!sameValues(first.reading, reading)) {
+            conflictsBy.set(request, (conflictsBy.get(request) ?? 0) + 1);
+            this.reportConflict(reading);
+          }
+          continue;
+        }
+        firstClaims.set(key, { request, reading });
+        claimed.push(reading);
       }
     }
 
-    let stored: StoredReadingRow[];
+    let flushed: FlushResult;
     const stopTimer = this.metrics.flushSeconds.startTimer();
     try {
-      stored = await this.dataSource.query<StoredReadingRow[]>(STORE_READINGS, toParameters(columns));
+      flushed = await this.dataSource.transaction((em) => this.storeClaimed(em, claimed));
     } catch (error) {
       this.handleFailedFlush(batch, error);
       return;
@@ -154,16 +184,90 @@ export class TelemetryWriter implements BeforeApplicationShutdown {
     }
     this.metrics.flushReadings.observe(firstClaims.size);
 
-    const acceptedBy = new Map<PendingRequest, number>();
-    for (const row of stored) {
-      const owner = firstClaims.get(readingKey(row.kind, row.device_id, row.micros));
-      if (owner) acceptedBy.set(owner, (acceptedBy.get(owner) ?? 0) + 1);
+    const acks = new Map<PendingRequest, IngestAck>(
+      batch.map((request) => [
+        request,
+        { accepted: 0, duplicates: 0, suspect: 0, conflicts: conflictsBy.get(request) ?? 0 },
+      ]),
+    );
+    for (const row of flushed.rows) {
+      const claim = firstClaims.get(readingKey(row.kind, row.device_id, row.micros));
+      if (!claim) continue;
+      const ack = acks.get(claim.request)!;
+      if (row.outcome === 'stored') {
+        ack.accepted += 1;
+        if (row.quality === 'suspect') ack.suspect += 1;
+      } else {
+        ack.conflicts += 1;
+        this.reportConflict(claim.reading);
+      }
+    }
+    for (const key of flushed.registerConflicts) {
+      const claim = firstClaims.get(key);
+      if (!claim) continue;
+      acks.get(claim.request)!.conflicts += 1;
+      this.reportConflict(claim.reading);
     }
     for (const request of batch) {
-      const accepted = acceptedBy.get(request) ?? 0;
-      request.resolve({ accepted, duplicates: request.readings.length - accepted });
+      const ack = acks.get(request)!;
+      ack.duplicates = request.readings.length - ack.accepted;
+      request.resolve(ack);
     }
-    this.countOutcomes(stored, batch);
+    this.countOutcomes(flushed, batch);
+  }
+
+  /**
+   * One flush in one transaction: each reading measured by its device's mode at its timestamp
+   * (interval: bounds only; register: steps derived under the device's lock), the new rows stored
+   * with STORE_READINGS, then the register steps that the new readings changed revised.
+   */
+  private async storeClaimed(em: EntityManager, readings: Reading[]): Promise<FlushResult> {
+    const bounds = boundsOf(this.config);
+    const meterIds = [...new Set(readings.filter((r) => r.kind === 'meter').map((r) => r.deviceId))];
+    const vehicleIds = [...new Set(readings.filter((r) => r.kind === 'vehicle').map((r) => r.deviceId))];
+    const modes = await this.devices.modesOf(em, meterIds, vehicleIds);
+
+    const measured: MeasuredReading[] = [];
+    const groups = new Map<string, RegisterGroup>();
+    for (const reading of readings) {
+      const device = modes.get(deviceKey(reading.kind, reading.deviceId));
+      const period = modeAt(device, reading.instant.epochMicros);
+      if (period.mode === 'interval' || !device) {
+        measured.push(measureInterval(reading, bounds));
+        continue;
+      }
+      const groupKey = `${reading.kind}|${reading.deviceId}|${period.fromMicros ?? ''}`;
+      let group = groups.get(groupKey);
+      if (!group) {
+        group = { kind: reading.kind, deviceId: reading.deviceId, ...period, device, readings: [] };
+        groups.set(groupKey, group);
+      }
+      group.readings.push(reading);
+    }
+    const registerGroups = [...groups.values()].sort((a, b) =>
+      `${a.kind}|${a.deviceId}`.localeCompare(`${b.kind}|${b.deviceId}`),
+    );
+    for (const group of registerGroups) {
+      group.readings.sort((a, b) => (a.instant.epochMicros < b.instant.epochMicros ? -1 : 1));
+    }
+    const { outcome, revise } = await this.registers.derive(em, registerGroups, bounds);
+    measured.push(...outcome.measured);
+
+    const columns = emptyColumns();
+    for (const item of measured) addToColumns(columns, item);
+    const rows = await em.query<StoredReadingRow[]>(STORE_READINGS, toParameters(columns));
+    await revise();
+    return { rows, registerConflicts: outcome.conflicts, revised: outcome.revised, measured };
+  }
+
+  private reportConflict(reading: Reading): void {
+    this.metrics.conflicts.inc({ kind: reading.kind });
+    this.logger.warn({
+      msg: 'conflicting duplicate: the reading already held is kept',
+      kind: reading.kind,
+      deviceId: reading.deviceId,
+      timestamp: reading.instant.iso,
+    });
   }
 
   /**
@@ -190,15 +294,27 @@ export class TelemetryWriter implements BeforeApplicationShutdown {
     }
   }
 
-  private countOutcomes(stored: StoredReadingRow[], batch: PendingRequest[]): void {
+  private countOutcomes(flushed: FlushResult, batch: PendingRequest[]): void {
     const accepted = { meter: 0, vehicle: 0 };
-    for (const row of stored) accepted[row.kind] += 1;
+    for (const row of flushed.rows) if (row.outcome === 'stored') accepted[row.kind] += 1;
     const total = { meter: 0, vehicle: 0 };
     for (const request of batch) for (const reading of request.readings) total[reading.kind] += 1;
     for (const kind of ['meter', 'vehicle'] as const) {
       this.metrics.readings.inc({ kind, outcome: 'accepted' }, accepted[kind]);
       this.metrics.readings.inc({ kind, outcome: 'duplicate' }, total[kind] - accepted[kind]);
     }
+    const stored = new Set(
+      flushed.rows
+        .filter((row) => row.outcome === 'stored')
+        .map((row) => readingKey(row.kind, row.device_id, row.micros)),
+    );
+    for (const item of flushed.measured) {
+      if (item.quality === 'ok') continue;
+      const { kind, deviceId, instant } = item.reading;
+      if (!stored.has(readingKey(kind, deviceId, instant.epochMicros))) continue;
+      this.metrics.flagged.inc({ kind, quality: item.quality, reason: item.reason ?? 'unknown' });
+    }
+    if (flushed.revised > 0) this.metrics.registerRevisions.inc(flushed.revised);
   }
 
   private countRejected(readings: Reading[], reason: string): void {
@@ -216,27 +332,39 @@ function emptyColumns(): FlushColumns {
     meterIds: [],
     meterTs: [],
     meterKwh: [],
+    meterReported: [],
     meterVoltage: [],
+    meterQuality: [],
+    meterReason: [],
     vehicleIds: [],
     vehicleTs: [],
     vehicleSoc: [],
     vehicleKwh: [],
+    vehicleReported: [],
     vehicleTemp: [],
+    vehicleQuality: [],
+    vehicleReason: [],
   };
 }
 
-function addToColumns(columns: FlushColumns, reading: Reading): void {
+function addToColumns(columns: FlushColumns, { reading, kwh, reported, quality, reason }: MeasuredReading): void {
   if (reading.kind === 'meter') {
     columns.meterIds.push(reading.deviceId);
     columns.meterTs.push(reading.instant.iso);
-    columns.meterKwh.push(reading.kwhConsumedAc);
+    columns.meterKwh.push(kwh);
+    columns.meterReported.push(reported);
     columns.meterVoltage.push(reading.voltage);
+    columns.meterQuality.push(quality);
+    columns.meterReason.push(reason);
   } else {
     columns.vehicleIds.push(reading.deviceId);
     columns.vehicleTs.push(reading.instant.iso);
     columns.vehicleSoc.push(reading.soc);
-    columns.vehicleKwh.push(reading.kwhDeliveredDc);
+    columns.vehicleKwh.push(kwh);
+    columns.vehicleReported.push(reported);
     columns.vehicleTemp.push(reading.batteryTemp);
+    columns.vehicleQuality.push(quality);
+    columns.vehicleReason.push(reason);
   }
 }
 
@@ -245,13 +373,28 @@ function toParameters(c: FlushColumns): unknown[] {
     c.meterIds,
     c.meterTs,
     c.meterKwh,
+    c.meterReported,
     c.meterVoltage,
+    c.meterQuality,
+    c.meterReason,
     c.vehicleIds,
     c.vehicleTs,
     c.vehicleSoc,
     c.vehicleKwh,
+    c.vehicleReported,
     c.vehicleTemp,
+    c.vehicleQuality,
+    c.vehicleReason,
   ];
+}
+
+/** The same reading sent twice with the same values (a plain duplicate, not a conflict). */
+function sameValues(a: Reading, b: Reading): boolean {
+  if (a.kind === 'meter' && b.kind === 'meter') return a.kwhConsumedAc === b.kwhConsumedAc && a.voltage === b.voltage;
+  if (a.kind === 'vehicle' && b.kind === 'vehicle') {
+    return a.soc === b.soc && a.kwhDeliveredDc === b.kwhDeliveredDc && a.batteryTemp === b.batteryTemp;
+  }
+  return false;
 }
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): the rows were at fault. */

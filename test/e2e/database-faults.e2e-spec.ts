@@ -78,7 +78,7 @@ describe('sessions killed mid-traffic', () => {
     const statuses = first.map((res) => res.status);
     expect(statuses.filter((status) => status !== 201 && status !== 503)).toEqual([]);
     for (const res of first) {
-      if (res.status === 201) expect(res.json).toEqual({ accepted: 1, duplicates: 0 });
+      if (res.status === 201) expect(res.json).toEqual({ accepted: 1, duplicates: 0, suspect: 0, conflicts: 0 });
       else expectUnavailable(res);
     }
     const acknowledged = readings.filter((_, i) => first[i]!.status === 201);
@@ -178,7 +178,7 @@ describe('database unreachable at start-up', () => {
       const later = aVehicleReading();
       const res = await postJson(`${base}/v1/telemetry`, JSON.stringify(later));
       expect(res.status).toBe(201);
-      expect(res.json).toEqual({ accepted: 1, duplicates: 0 });
+      expect(res.json).toEqual({ accepted: 1, duplicates: 0, suspect: 0, conflicts: 0 });
       await expectStoredExactly(db, readingsOf(later)); // and not the refused one
       console.log('database-faults/refused connections at start-up: 1 fault injected, 1 acknowledged, 1 stored');
     } finally {
@@ -253,9 +253,9 @@ describe('write queue full', () => {
     const [a, b] = await Promise.all([first, second]);
     expect([a.status, a.json, b.status, b.json]).toEqual([
       201,
-      { accepted: 10, duplicates: 0 },
+      { accepted: 10, duplicates: 0, suspect: 0, conflicts: 0 },
       201,
-      { accepted: 10, duplicates: 0 },
+      { accepted: 10, duplicates: 0, suspect: 0, conflicts: 0 },
     ]);
     const stored = await expectStoredExactly(t.db, [...inFlight, ...queued].flatMap(readingsOf));
     console.log(
@@ -298,7 +298,7 @@ describe('statement timeout', () => {
 
     const res = await postJson(`${base}/v1/telemetry`, JSON.stringify(reading));
     expect(res.status).toBe(201);
-    expect(res.json).toEqual({ accepted: 1, duplicates: 0 });
+    expect(res.json).toEqual({ accepted: 1, duplicates: 0, suspect: 0, conflicts: 0 });
     await expectStoredExactly(t.db, readingsOf(reading));
     console.log(
       'database-faults/statement timeout: 1 fault injected (table lock), 1 refused, then 1 acknowledged, 1 stored',

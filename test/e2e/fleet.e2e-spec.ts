@@ -332,6 +332,8 @@ describe('GET /v1/analytics/fleet', () => {
     expect(await postTelemetry(t, [meterReading('m-g', '2026-03-14T15:45:00Z', 0.25)])).toEqual({
       accepted: 1,
       duplicates: 0,
+      suspect: 0,
+      conflicts: 0,
     });
     expect(
       await postTelemetry(t, [
@@ -341,6 +343,8 @@ describe('GET /v1/analytics/fleet', () => {
     ).toEqual({
       accepted: 0,
       duplicates: 2,
+      suspect: 0,
+      conflicts: 0,
     });
 
     const after = (await fleet(t, window)).items.find((item) => item.vehicleId === 'fl-g')!;

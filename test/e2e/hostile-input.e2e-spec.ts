@@ -8,6 +8,7 @@ import {
   expectStoredExactly,
   readingsOf,
   type StoredReading,
+  suspectCount,
   uniqueId,
 } from '../support/readings.ts';
 
@@ -329,7 +330,12 @@ describe('hostile input on POST /v1/telemetry', () => {
     if (res.status >= 500) throw new Error(`${res.status} for body ${text.slice(0, 300)}: ${res.text.slice(0, 300)}`);
     if (res.status === 201) {
       const readings = readingsOf(JSON.parse(text.replace(/^\uFEFF/, '')));
-      expect(res.json).toEqual({ accepted: readings.length, duplicates: 0 });
+      expect(res.json).toEqual({
+        accepted: readings.length,
+        duplicates: 0,
+        suspect: suspectCount(readings),
+        conflicts: 0,
+      });
       acknowledged.push(...readings);
     } else {
       expect(res.status).toBeGreaterThanOrEqual(400);

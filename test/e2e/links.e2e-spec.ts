@@ -499,7 +499,9 @@ describe('migrating fleet_links into link periods', () => {
 
   it('turns every existing link into a period covering all past time, losing none', async () => {
     const dataSource = t.app.get(DataSource);
-    await dataSource.undoLastMigration({ transaction: 'each' }); // back to the previous release's schema
+    // Back to the schema before link periods: the measurement model (a later migration) first, then link periods.
+    await dataSource.undoLastMigration({ transaction: 'each' });
+    await dataSource.undoLastMigration({ transaction: 'each' });
     await t.db.query(
       `INSERT INTO fleet_links (vehicle_id, meter_id, created_at)
        SELECT 'mig-veh-' || i, 'mig-met-' || (i % 7), '2026-01-01T00:00:00Z' FROM generate_series(1, 500) AS i`,

@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 async function expectDocumented(
-  method: 'GET' | 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   template: string,
   url: string,
   expected: number,
@@ -47,7 +47,9 @@ async function expectDocumented(
       ? request(t.server).get(url)
       : method === 'POST'
         ? request(t.server).post(url)
-        : request(t.server).delete(url);
+        : method === 'PUT'
+          ? request(t.server).put(url)
+          : request(t.server).delete(url);
   for (const [name, value] of Object.entries(options.headers ?? {})) req = req.set(name, value);
   if (options.contentType) req = req.set('content-type', options.contentType);
   if (options.body !== undefined) req = req.send(options.body as object);
@@ -134,6 +136,47 @@ it('links and analytics: periods, history, unlink, vehicle, meter and fleet view
   await expectDocumented('GET', '/v1/analytics/fleet', '/v1/analytics/fleet?status=ok&tz=Europe/Berlin', 200, {
     headers: operator,
   });
+  await expectDocumented('GET', '/v1/meters/{meterId}/readings', `/v1/meters/${meterId}/readings`, 200, {
+    headers: operator,
+  });
+  await expectDocumented(
+    'GET',
+    '/v1/vehicles/{vehicleId}/readings',
+    `/v1/vehicles/${vehicleId}/readings?limit=0`,
+    400,
+    {
+      headers: operator,
+    },
+  );
+  await expectDocumented('GET', '/v1/vehicles/{vehicleId}/readings', `/v1/vehicles/${vehicleId}/readings`, 200, {
+    headers: operator,
+  });
+  await expectDocumented('GET', '/v1/meters/{meterId}', `/v1/meters/${uniqueId('meter')}`, 404, { headers: operator });
+  await expectDocumented('GET', '/v1/vehicles/{vehicleId}', `/v1/vehicles/${uniqueId('ev')}`, 404, {
+    headers: operator,
+  });
+  await expectDocumented('GET', '/v1/meters', '/v1/meters', 200, { headers: operator });
+  await expectDocumented('GET', '/v1/vehicles', '/v1/vehicles?limit=0', 400, { headers: operator });
+  await expectDocumented('GET', '/v1/vehicles', '/v1/vehicles', 200, { headers: operator });
+  await expectDocumented('PUT', '/v1/meters/{meterId}', `/v1/meters/${uniqueId('meter')}`, 200, {
+    headers: operator,
+    body: { energyMode: 'register' },
+  });
+  await expectDocumented('PUT', '/v1/vehicles/{vehicleId}', `/v1/vehicles/${uniqueId('ev')}`, 200, {
+    headers: operator,
+    body: { energyMode: 'interval' },
+  });
+  await expectDocumented('PUT', '/v1/vehicles/{vehicleId}', `/v1/vehicles/${uniqueId('ev')}`, 400, {
+    headers: operator,
+    body: { energyMode: 'odometer' },
+  });
+  const registered = uniqueId('ev');
+  await expectDocumented('PUT', '/v1/vehicles/{vehicleId}', `/v1/vehicles/${registered}`, 200, {
+    headers: operator,
+    body: { energyMode: 'register' },
+  });
+  await expectDocumented('GET', '/v1/vehicles/{vehicleId}', `/v1/vehicles/${registered}`, 200, { headers: operator });
+  await expectDocumented('GET', '/v1/meters/{meterId}', `/v1/meters/${uniqueId('meter')}`, 404, { headers: operator });
   const unlink = '/v1/links/{vehicleId}';
   await expectDocumented('DELETE', unlink, `/v1/links/${vehicleId}`, 200, { headers: operator });
   await expectDocumented('DELETE', unlink, `/v1/links/${vehicleId}`, 404, { headers: operator });

@@ -116,7 +116,7 @@ describe('partition upkeep (no retention)', () => {
       .post('/v1/telemetry')
       .send(meterReading(meterId, '2026-02-13T00:00:00Z', 0.1))
       .expect(201);
-    expect(again.body).toEqual({ accepted: 0, duplicates: 1 });
+    expect(again.body).toEqual({ accepted: 0, duplicates: 1, suspect: 0, conflicts: 0 });
     expect(await t.db.count('meter_telemetry', 'meter_id = $1', [meterId])).toBe(5);
   });
 

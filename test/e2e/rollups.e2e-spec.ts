@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { HourlyRollups1795713961996 } from '../../migrations/1795713961996-hourly-rollups.ts';
+import { MeasurementModel1796200000000 } from '../../migrations/1796200000000-measurement-model.ts';
 import { PartitionMaintainer } from '../../src/database/partition-maintainer.ts';
 import { STORE_READINGS } from '../../src/telemetry/telemetry.sql.ts';
 import { aMeterRow, aVehicleRow, insertMeterHistory, insertVehicleHistory } from '../builders/history.builder.ts';
@@ -123,7 +124,7 @@ describe('hourly roll-ups kept by the writer', () => {
         vehicleReading(vehicleId, '2026-03-15T09:20:00Z', 0.25, 30.25),
         vehicleReading(vehicleId, '2026-03-15T05:30:00-04:00', 0.6, 40), // 09:30Z
       ]),
-    ).toEqual({ accepted: 7, duplicates: 0 });
+    ).toEqual({ accepted: 7, duplicates: 0, suspect: 0, conflicts: 0 });
 
     expect(await meterHours(t.db, meterId)).toEqual([
       { hour: '2026-03-15T09:00Z', kwh: '0.3', readings: 2 },
@@ -147,6 +148,8 @@ describe('hourly roll-ups kept by the writer', () => {
     ).toEqual({
       accepted: 2,
       duplicates: 3,
+      suspect: 0,
+      conflicts: 0,
     });
 
     expect(await meterHours(t.db, meterId)).toEqual([{ hour: '2026-03-15T08:00Z', kwh: '1.5', readings: 1 }]);
@@ -168,7 +171,7 @@ describe('hourly roll-ups kept by the writer', () => {
         meterReading(meterId, '2026-03-15T08:02:00+01:00', 99), // the same instant, other values
         meterReading(meterId, '2026-03-15T07:03:00Z', 4), // new
       ]),
-    ).toEqual({ accepted: 1, duplicates: 2 });
+    ).toEqual({ accepted: 1, duplicates: 2, suspect: 0, conflicts: 1 });
 
     expect(await meterHours(t.db, meterId)).toEqual([{ hour: '2026-03-15T07:00Z', kwh: '9', readings: 3 }]);
   });
@@ -213,7 +216,7 @@ describe('hourly roll-ups kept by the writer', () => {
       }
     }
 
-    expect(await postTelemetry(t, readings)).toEqual({ accepted: 5000, duplicates: 0 });
+    expect(await postTelemetry(t, readings)).toEqual({ accepted: 5000, duplicates: 0, suspect: 0, conflicts: 0 });
 
     const [first] = devices;
     expect(await meterHours(t.db, first!.meter)).toEqual([
@@ -315,12 +318,18 @@ describe('the writer statement in another session time zone', () => {
         [meterId, meterId],
         ['2026-03-15T10:10:00Z', '2026-03-15T10:40:00Z'],
         [1, 2],
+        [null, null],
         [230, 230],
+        ['ok', 'ok'],
+        [null, null],
         [vehicleId],
         ['2026-03-15T10:40:00Z'],
         [50],
         [0.5],
+        [null],
         [20],
+        ['ok'],
+        [null],
       ]);
     });
 
@@ -365,11 +374,15 @@ describe('the hourly-rollups migration', () => {
     expect(await meterHours(t.db, 'bf-met')).toEqual([{ hour: '2026-03-15T11:00Z', kwh: '1', readings: 1 }]);
 
     const migration = new HourlyRollups1795713961996();
+    // The later measurement-model migration adds a column to the roll-ups: it is undone first and redone after.
+    const later = new MeasurementModel1796200000000();
     const runner = t.app.get(DataSource).createQueryRunner();
     try {
+      await later.down(runner);
       await migration.down(runner);
       expect(await t.db.count('pg_class', "relname IN ('meter_hourly', 'vehicle_hourly')")).toBe(0);
       await migration.up(runner);
+      await later.up(runner);
     } finally {
       await runner.release();
     }

@@ -14,6 +14,6 @@ it('stores a meter reading', async () => {
     .post('/v1/telemetry')
     .send({ meterId: 'm-1', kwhConsumedAc: 1.25, voltage: 230, timestamp: new Date().toISOString() })
     .expect(201);
-  expect(res.body).toEqual({ accepted: 1, duplicates: 0 });
+  expect(res.body).toEqual({ accepted: 1, duplicates: 0, suspect: 0, conflicts: 0 });
   expect(await t.db.count('meter_telemetry')).toBe(1);
 });

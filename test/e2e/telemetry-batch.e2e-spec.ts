@@ -65,7 +65,7 @@ describe('POST /v1/telemetry batches and concurrency', () => {
 
       const res = await post(t, batch).expect(201);
 
-      expect(res.body).toEqual({ accepted: 18, duplicates: 0 });
+      expect(res.body).toEqual({ accepted: 18, duplicates: 0, suspect: 0, conflicts: 0 });
       for (const series of meters) {
         const { meterId } = series[0]!;
         expect(await meterRows(t.db, 'meter_telemetry', meterId)).toEqual(series.map(asStoredMeter));
@@ -112,7 +112,7 @@ describe('POST /v1/telemetry batches and concurrency', () => {
 
     it('refuses a batch whose only bad reading is the last of many, storing none of the good ones', async () => {
       const good = meterSeries(aDeviceId('meter'), minutesAgo(120), 99);
-      const res = await post(t, [...good, aMeterReading({ kwhConsumedAc: 101 })]).expect(400);
+      const res = await post(t, [...good, aMeterReading({ kwhConsumedAc: -1 })]).expect(400);
       expect(res.body.details).toEqual([{ field: '[99].kwhConsumedAc', errors: [expect.any(String)] }]);
       expect(await t.db.count('meter_telemetry', 'meter_id = $1', [good[0]!.meterId])).toBe(0);
       expect(await t.db.count('meter_live_status', 'meter_id = $1', [good[0]!.meterId])).toBe(0);
@@ -124,7 +124,7 @@ describe('POST /v1/telemetry batches and concurrency', () => {
 
       const res = await post(t, [meter, vehicle, meter, meter, vehicle]).expect(201);
 
-      expect(res.body).toEqual({ accepted: 2, duplicates: 3 });
+      expect(res.body).toEqual({ accepted: 2, duplicates: 3, suspect: 0, conflicts: 0 });
       expect(await meterRows(t.db, 'meter_telemetry', meter.meterId)).toEqual([asStoredMeter(meter)]);
       expect(await vehicleRows(t.db, 'vehicle_telemetry', vehicle.vehicleId)).toEqual([asStoredVehicle(vehicle)]);
     });
@@ -137,7 +137,7 @@ describe('POST /v1/telemetry batches and concurrency', () => {
 
       const res = await post(t, [meter, vehicle]).expect(201);
 
-      expect(res.body).toEqual({ accepted: 2, duplicates: 0 });
+      expect(res.body).toEqual({ accepted: 2, duplicates: 0, suspect: 0, conflicts: 0 });
       expect(await meterRows(t.db, 'meter_telemetry', id)).toEqual([asStoredMeter(meter)]);
       expect(await vehicleRows(t.db, 'vehicle_telemetry', id)).toEqual([asStoredVehicle(vehicle)]);
       expect(await vehicleRows(t.db, 'vehicle_live_status', id)).toEqual([asStoredVehicle(vehicle)]);
@@ -149,7 +149,7 @@ describe('POST /v1/telemetry batches and concurrency', () => {
 
       const res = await post(t, [first, second]).expect(201);
 
-      expect(res.body).toEqual({ accepted: 1, duplicates: 1 });
+      expect(res.body).toEqual({ accepted: 1, duplicates: 1, suspect: 0, conflicts: 1 });
       expect(await meterRows(t.db, 'meter_telemetry', first.meterId)).toEqual([asStoredMeter(first)]);
       expect(await meterRows(t.db, 'meter_live_status', first.meterId)).toEqual([asStoredMeter(first)]);
     });
@@ -164,7 +164,7 @@ describe('POST /v1/telemetry batches and concurrency', () => {
 
       const res = await post(t, [...meters, ...vehicles]).expect(201);
 
-      expect(res.body).toEqual({ accepted: 5, duplicates: 3 });
+      expect(res.body).toEqual({ accepted: 5, duplicates: 3, suspect: 0, conflicts: 0 });
       expect(await meterRows(t.db, 'meter_telemetry', meterId)).toEqual(meters.map(asStoredMeter));
       expect(await vehicleRows(t.db, 'vehicle_telemetry', vehicleId)).toEqual(vehicles.map(asStoredVehicle));
     });
@@ -190,7 +190,7 @@ describe('POST /v1/telemetry batches and concurrency', () => {
 
       const res = await post(t, shuffled(series.slice(0, 5))).expect(201);
 
-      expect(res.body).toEqual({ accepted: 5, duplicates: 0 });
+      expect(res.body).toEqual({ accepted: 5, duplicates: 0, suspect: 0, conflicts: 0 });
       expect(await meterRows(t.db, 'meter_live_status', meterId)).toEqual([asStoredMeter(series[5]!)]);
       expect(await t.db.count('meter_telemetry', 'meter_id = $1', [meterId])).toBe(6);
     });
@@ -208,7 +208,7 @@ describe('POST /v1/telemetry batches and concurrency', () => {
 
       const res = await post(t, batch).expect(201);
 
-      expect(res.body).toEqual({ accepted: 10_000, duplicates: 0 });
+      expect(res.body).toEqual({ accepted: 10_000, duplicates: 0, suspect: 0, conflicts: 0 });
       expect(await t.db.count('meter_telemetry', 'meter_id = ANY($1)', [meterIds])).toBe(5000);
       expect(await t.db.count('vehicle_telemetry', 'vehicle_id = ANY($1)', [vehicleIds])).toBe(5000);
       const [live] = await t.db.query<{ n: number; all_newest: boolean }>(
@@ -232,7 +232,7 @@ describe('POST /v1/telemetry batches and concurrency', () => {
 
       for (const res of responses) {
         expect(res.status).toBe(201);
-        expect(res.body).toEqual({ accepted: 1, duplicates: 0 });
+        expect(res.body).toEqual({ accepted: 1, duplicates: 0, suspect: 0, conflicts: 0 });
       }
       expect(await meterRows(t.db, 'meter_telemetry', meterId)).toEqual(meters.map(asStoredMeter));
       expect(await meterRows(t.db, 'meter_live_status', meterId)).toEqual([asStoredMeter(meters[49]!)]);
@@ -354,7 +354,7 @@ describe('POST /v1/telemetry batches and concurrency', () => {
       const retried = await Promise.all(requests.map((body) => post(f, body)));
       retried.forEach((res, i) => {
         expect(res.status).toBe(201);
-        expect(res.body).toEqual({ accepted: sizes[i], duplicates: 0 });
+        expect(res.body).toEqual({ accepted: sizes[i], duplicates: 0, suspect: 0, conflicts: 0 });
       });
       expect(await historyRowCount(f)).toBe(historyBefore + sizes.reduce((a, b) => a + b, 0));
     });
@@ -396,7 +396,7 @@ describe('POST /v1/telemetry batches and concurrency', () => {
         if (i === 0) continue;
         const readings = [requests[i]!].flat();
         expect(res.status).toBe(201);
-        expect(res.body).toEqual({ accepted: readings.length, duplicates: 0 });
+        expect(res.body).toEqual({ accepted: readings.length, duplicates: 0, suspect: 0, conflicts: 0 });
         expect(await countStored(f, readings)).toBe(readings.length);
         storedByAcknowledged += readings.length;
       }
@@ -410,7 +410,7 @@ describe('POST /v1/telemetry batches and concurrency', () => {
       expect((await flushFigures(f)).flushes - flushesBefore).toBeGreaterThan(requests.length);
 
       const retried = await post(f, poisonedRequest).expect(201);
-      expect(retried.body).toEqual({ accepted: 4, duplicates: 0 });
+      expect(retried.body).toEqual({ accepted: 4, duplicates: 0, suspect: 0, conflicts: 0 });
       expect(await countStored(f, poisonedRequest)).toBe(4);
     });
   });

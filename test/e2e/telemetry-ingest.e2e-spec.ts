@@ -37,7 +37,7 @@ describe('POST /v1/telemetry ingestion', () => {
 
       const res = await post(reading).expect(201);
 
-      expect(res.body).toEqual({ accepted: 1, duplicates: 0 });
+      expect(res.body).toEqual({ accepted: 1, duplicates: 0, suspect: 0, conflicts: 0 });
       expect(await meterRows(t.db, 'meter_telemetry', reading.meterId)).toEqual([asStoredMeter(reading)]);
       expect(await meterRows(t.db, 'meter_live_status', reading.meterId)).toEqual([asStoredMeter(reading)]);
     });
@@ -66,7 +66,7 @@ describe('POST /v1/telemetry ingestion', () => {
       await post(first).expect(201);
       const res = await post(second).expect(201);
 
-      expect(res.body).toEqual({ accepted: 1, duplicates: 0 });
+      expect(res.body).toEqual({ accepted: 1, duplicates: 0, suspect: 0, conflicts: 0 });
       expect(await meterRows(t.db, 'meter_telemetry', meterId)).toEqual([asStoredMeter(first), asStoredMeter(second)]);
       expect(await meterRows(t.db, 'meter_live_status', meterId)).toEqual([asStoredMeter(second)]);
     });
@@ -80,7 +80,7 @@ describe('POST /v1/telemetry ingestion', () => {
       await post(newer).expect(201);
       const res = await post(late).expect(201);
 
-      expect(res.body).toEqual({ accepted: 1, duplicates: 0 });
+      expect(res.body).toEqual({ accepted: 1, duplicates: 0, suspect: 0, conflicts: 0 });
       expect(await meterRows(t.db, 'meter_telemetry', meterId)).toEqual([asStoredMeter(late), asStoredMeter(newer)]);
       expect(await meterRows(t.db, 'meter_live_status', meterId)).toEqual([asStoredMeter(newer)]);
     });
@@ -91,8 +91,8 @@ describe('POST /v1/telemetry ingestion', () => {
       const first = await post(reading).expect(201);
       const again = await post(reading).expect(201);
 
-      expect(first.body).toEqual({ accepted: 1, duplicates: 0 });
-      expect(again.body).toEqual({ accepted: 0, duplicates: 1 });
+      expect(first.body).toEqual({ accepted: 1, duplicates: 0, suspect: 0, conflicts: 0 });
+      expect(again.body).toEqual({ accepted: 0, duplicates: 1, suspect: 0, conflicts: 0 });
       expect(await meterRows(t.db, 'meter_telemetry', reading.meterId)).toEqual([asStoredMeter(reading)]);
       expect(await meterRows(t.db, 'meter_live_status', reading.meterId)).toEqual([asStoredMeter(reading)]);
     });
@@ -104,7 +104,7 @@ describe('POST /v1/telemetry ingestion', () => {
       await post(first).expect(201);
       const res = await post(conflicting).expect(201);
 
-      expect(res.body).toEqual({ accepted: 0, duplicates: 1 });
+      expect(res.body).toEqual({ accepted: 0, duplicates: 1, suspect: 0, conflicts: 1 });
       expect(await meterRows(t.db, 'meter_telemetry', first.meterId)).toEqual([asStoredMeter(first)]);
       expect(await meterRows(t.db, 'meter_live_status', first.meterId)).toEqual([asStoredMeter(first)]);
     });
@@ -129,7 +129,7 @@ describe('POST /v1/telemetry ingestion', () => {
 
       const res = await post(reading).expect(201);
 
-      expect(res.body).toEqual({ accepted: 1, duplicates: 0 });
+      expect(res.body).toEqual({ accepted: 1, duplicates: 0, suspect: 0, conflicts: 0 });
       expect(await vehicleRows(t.db, 'vehicle_telemetry', reading.vehicleId)).toEqual([asStoredVehicle(reading)]);
       expect(await vehicleRows(t.db, 'vehicle_live_status', reading.vehicleId)).toEqual([asStoredVehicle(reading)]);
     });
@@ -159,7 +159,7 @@ describe('POST /v1/telemetry ingestion', () => {
       await post(newer).expect(201);
       const res = await post(late).expect(201);
 
-      expect(res.body).toEqual({ accepted: 1, duplicates: 0 });
+      expect(res.body).toEqual({ accepted: 1, duplicates: 0, suspect: 0, conflicts: 0 });
       expect(await vehicleRows(t.db, 'vehicle_telemetry', vehicleId)).toEqual([
         asStoredVehicle(late),
         asStoredVehicle(newer),
@@ -173,7 +173,7 @@ describe('POST /v1/telemetry ingestion', () => {
       await post(reading).expect(201);
       const again = await post(reading).expect(201);
 
-      expect(again.body).toEqual({ accepted: 0, duplicates: 1 });
+      expect(again.body).toEqual({ accepted: 0, duplicates: 1, suspect: 0, conflicts: 0 });
       expect(await t.db.count('vehicle_telemetry', 'vehicle_id = $1', [reading.vehicleId])).toBe(1);
     });
 
@@ -184,7 +184,7 @@ describe('POST /v1/telemetry ingestion', () => {
       await post(first).expect(201);
       const res = await post(conflicting).expect(201);
 
-      expect(res.body).toEqual({ accepted: 0, duplicates: 1 });
+      expect(res.body).toEqual({ accepted: 0, duplicates: 1, suspect: 0, conflicts: 1 });
       expect(await vehicleRows(t.db, 'vehicle_telemetry', first.vehicleId)).toEqual([asStoredVehicle(first)]);
       expect(await vehicleRows(t.db, 'vehicle_live_status', first.vehicleId)).toEqual([asStoredVehicle(first)]);
     });
@@ -196,8 +196,8 @@ describe('POST /v1/telemetry ingestion', () => {
     const meter = aMeterReading({ meterId: id, timestamp });
     const vehicle = aVehicleReading({ vehicleId: id, timestamp });
 
-    expect((await post(meter).expect(201)).body).toEqual({ accepted: 1, duplicates: 0 });
-    expect((await post(vehicle).expect(201)).body).toEqual({ accepted: 1, duplicates: 0 });
+    expect((await post(meter).expect(201)).body).toEqual({ accepted: 1, duplicates: 0, suspect: 0, conflicts: 0 });
+    expect((await post(vehicle).expect(201)).body).toEqual({ accepted: 1, duplicates: 0, suspect: 0, conflicts: 0 });
 
     expect(await meterRows(t.db, 'meter_telemetry', id)).toEqual([asStoredMeter(meter)]);
     expect(await vehicleRows(t.db, 'vehicle_telemetry', id)).toEqual([asStoredVehicle(vehicle)]);
@@ -236,8 +236,8 @@ describe('POST /v1/telemetry ingestion', () => {
       const earlier = aMeterReading({ meterId, timestamp: `${second}.000001Z`, kwhConsumedAc: 1 });
       const later = aMeterReading({ meterId, timestamp: `${second}.000002Z`, kwhConsumedAc: 2 });
 
-      expect((await post(later).expect(201)).body).toEqual({ accepted: 1, duplicates: 0 });
-      expect((await post(earlier).expect(201)).body).toEqual({ accepted: 1, duplicates: 0 });
+      expect((await post(later).expect(201)).body).toEqual({ accepted: 1, duplicates: 0, suspect: 0, conflicts: 0 });
+      expect((await post(earlier).expect(201)).body).toEqual({ accepted: 1, duplicates: 0, suspect: 0, conflicts: 0 });
 
       expect((await meterRows(t.db, 'meter_telemetry', meterId)).map((row) => row.ts)).toEqual([
         `${second}.000001Z`,
@@ -256,7 +256,7 @@ describe('POST /v1/telemetry ingestion', () => {
       await post(inUtc).expect(201);
       const res = await post(inParis).expect(201);
 
-      expect(res.body).toEqual({ accepted: 0, duplicates: 1 });
+      expect(res.body).toEqual({ accepted: 0, duplicates: 1, suspect: 0, conflicts: 1 });
       expect(await meterRows(t.db, 'meter_telemetry', inUtc.meterId)).toEqual([asStoredMeter(inUtc)]);
     });
 
@@ -272,7 +272,7 @@ describe('POST /v1/telemetry ingestion', () => {
       await post(reading).expect(201);
       const res = await post({ ...reading, timestamp: `${wall}${second}`, soc: 1 }).expect(201);
 
-      expect(res.body).toEqual({ accepted: 0, duplicates: 1 });
+      expect(res.body).toEqual({ accepted: 0, duplicates: 1, suspect: 0, conflicts: 1 });
       expect(await t.db.count('vehicle_telemetry', 'vehicle_id = $1', [reading.vehicleId])).toBe(1);
     });
 
@@ -283,7 +283,7 @@ describe('POST /v1/telemetry ingestion', () => {
       await post(reading).expect(201);
       const res = await post({ ...reading, timestamp: withOffset(instant, 60, '.250001') }).expect(201);
 
-      expect(res.body).toEqual({ accepted: 0, duplicates: 1 });
+      expect(res.body).toEqual({ accepted: 0, duplicates: 1, suspect: 0, conflicts: 0 });
       expect((await vehicleRows(t.db, 'vehicle_telemetry', reading.vehicleId)).map((row) => row.ts)).toEqual([
         instant.toISOString().replace('.000Z', '.250001Z'),
       ]);

@@ -12,7 +12,12 @@ export async function postTelemetry(t: TestApp, body: object | object[]): Promis
 
 /** POSTs `readings` to /v1/telemetry and expects every one stored (none a duplicate). */
 export async function ingest(t: TestApp, readings: object[]): Promise<void> {
-  expect(await postTelemetry(t, readings)).toEqual({ accepted: readings.length, duplicates: 0 });
+  expect(await postTelemetry(t, readings)).toEqual({
+    accepted: readings.length,
+    duplicates: 0,
+    suspect: 0,
+    conflicts: 0,
+  });
 }
 
 /** Links a vehicle to a meter (POST /v1/links), expecting 201. */

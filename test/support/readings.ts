@@ -61,13 +61,27 @@ export interface StoredReading {
 
 const MICROS = `(extract(epoch FROM ts) * 1000000)::int8::text`;
 
-/** Every history row of the database (both streams), in the comparable form. */
+/**
+ * How many of these readings the default plausibility bounds flag suspect (SUSPECT_* defaults: kWh
+ * above 100, voltage above 1500 V, battery temperature outside [−40, 100] °C), for interval devices.
+ */
+export function suspectCount(readings: StoredReading[]): number {
+  return readings.filter(({ values: v }) =>
+    'voltage' in v
+      ? v.kwhConsumedAc! > 100 || v.voltage > 1500
+      : v.kwhDeliveredDc! > 100 || v.batteryTemp! < -40 || v.batteryTemp! > 100,
+  ).length;
+}
+
+/** Every history row of the database (both streams), in the comparable form: the values as sent. */
 export async function storedReadings(db: TestDb): Promise<StoredReading[]> {
   const meters = await db.query<{ id: string; micros: string; kwh: string; voltage: number }>(
-    `SELECT meter_id AS id, ${MICROS} AS micros, kwh_consumed_ac::text AS kwh, voltage FROM meter_telemetry`,
+    `SELECT meter_id AS id, ${MICROS} AS micros, coalesce(reported_kwh, kwh_consumed_ac)::text AS kwh, voltage
+     FROM meter_telemetry`,
   );
   const vehicles = await db.query<{ id: string; micros: string; soc: number; kwh: string; temp: number }>(
-    `SELECT vehicle_id AS id, ${MICROS} AS micros, soc, kwh_delivered_dc::text AS kwh, battery_temp AS temp
+    `SELECT vehicle_id AS id, ${MICROS} AS micros, soc, coalesce(reported_kwh, kwh_delivered_dc)::text AS kwh,
+            battery_temp AS temp
      FROM vehicle_telemetry`,
   );
   return [

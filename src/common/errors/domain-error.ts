@@ -24,7 +24,9 @@ export type DomainErrorCode =
   | 'WRITER_OVERLOADED'
   | 'WRITE_FAILED'
   | 'READING_OUT_OF_RANGE'
-  | 'WRITER_CLOSING';
+  | 'WRITER_CLOSING'
+  | 'DEVICE_NOT_REGISTERED'
+  | 'DEVICE_MODE_CONFLICT';
 
 export class LinkNotFound extends DomainError {
   readonly code = 'LINK_NOT_FOUND';
@@ -114,5 +116,21 @@ export class WriterClosing extends DomainError {
   override readonly retryAfterSeconds = 1;
   constructor() {
     super('The service is shutting down; nothing was stored, retry shortly');
+  }
+}
+
+/** GET of a device that was never registered (it reports in interval mode, the default). */
+export class DeviceNotRegistered extends DomainError {
+  readonly code = 'DEVICE_NOT_REGISTERED';
+  constructor(kind: 'meter' | 'vehicle', deviceId: string) {
+    super(`The ${kind} '${deviceId}' is not registered (it reports interval energy, the default)`);
+  }
+}
+
+/** A mode change that would apply to readings already stored (and billed): it applies only after them. */
+export class DeviceModeConflict extends DomainError {
+  readonly code = 'DEVICE_MODE_CONFLICT';
+  constructor(message: string) {
+    super(message);
   }
 }

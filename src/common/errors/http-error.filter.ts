@@ -17,6 +17,8 @@ const STATUS: Record<DomainErrorCode, number> = {
   WRITE_FAILED: 503,
   READING_OUT_OF_RANGE: 400,
   WRITER_CLOSING: 503,
+  DEVICE_NOT_REGISTERED: 404,
+  DEVICE_MODE_CONFLICT: 409,
 };
 
 const UNSUPPORTED_MEDIA_TYPE = 'Unsupported content type: send application/json';

@@ -13,4 +13,16 @@ export class IngestAckDto implements IngestAck {
       'Readings already stored (same device and timestamp), or repeated within the request: not stored again',
   })
   duplicates!: number;
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'Of the readings stored, those flagged suspect (implausible: stored, left out of every total)',
+  })
+  suspect!: number;
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'Of the duplicates, those whose values differ from the reading already held (which is kept)',
+  })
+  conflicts!: number;
 }

@@ -7,12 +7,17 @@ import {
   IsFiniteNumber,
   IsInstantWithZone,
 } from '../../common/validation/decorators.ts';
-import { READING_LIMITS } from './reading-limits.ts';
 
-/** What a vehicle reports each minute: DC energy that reached the battery in that interval. */
+/**
+ * What a vehicle reports each minute: DC energy that reached the battery in that interval, or its DC
+ * register in `register` mode. Beyond the plausibility bounds a reading is stored and flagged `suspect`.
+ */
 @ApiSchema({
   name: 'VehicleReading',
-  description: 'A vehicle reading: DC energy that reached the battery in the interval. Unknown fields are ignored.',
+  description:
+    'A vehicle reading: DC energy that reached the battery in the interval (interval mode, the default) or its DC ' +
+    'register (register mode, see PUT /v1/vehicles/{vehicleId}). Values beyond the plausibility bounds are stored ' +
+    'and flagged suspect, not refused. Unknown fields are ignored.',
 })
 export class VehicleReadingDto {
   @ApiProperty(DEVICE_ID_SCHEMA)
@@ -25,19 +30,18 @@ export class VehicleReadingDto {
   @Min(0)
   @IsFiniteNumber()
   soc!: number;
-  @ApiProperty({ minimum: 0, maximum: READING_LIMITS.kwhMax, description: 'kWh in the interval', example: 1.1 })
-  @Max(READING_LIMITS.kwhMax)
+  @ApiProperty({
+    minimum: 0,
+    description: 'kWh in the interval, or the DC register value in kWh (register mode)',
+    example: 1.1,
+  })
   @Min(0)
   @IsFiniteNumber()
   kwhDeliveredDc!: number;
   @ApiProperty({
-    minimum: READING_LIMITS.batteryTempMin,
-    maximum: READING_LIMITS.batteryTempMax,
-    description: '°C',
+    description: '°C; outside [SUSPECT_BATTERY_TEMP_MIN, SUSPECT_BATTERY_TEMP_MAX] the reading is flagged suspect',
     example: 31.2,
   })
-  @Max(READING_LIMITS.batteryTempMax)
-  @Min(READING_LIMITS.batteryTempMin)
   @IsFiniteNumber()
   batteryTemp!: number;
   @ApiProperty(INSTANT_WITH_ZONE_SCHEMA)
