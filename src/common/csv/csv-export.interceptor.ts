@@ -34,7 +34,8 @@ export class CsvExportInterceptor implements NestInterceptor {
     void reply.header('Vary', 'Accept');
     if (table === undefined) return next.handle();
     const format = negotiatedFormat(request.query.format, request.headers.accept);
-    request.query.format = format;
+    // A `format` that was sent is left as it is, for validation to refuse when it is neither json nor csv.
+    request.query.format ??= format;
     if (format === 'json') return next.handle();
     return next.handle().pipe(map((answer) => csvFile(table, answer)));
   }
