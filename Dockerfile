@@ -8,7 +8,7 @@
 # The Active LTS line, exact version; the same major as the `node` devDependency that npm scripts and CI run on.
 ARG NODE_IMAGE=node:26.10.0-bookworm-slim
 
-# ---- build: compile TypeScript to dist/ ----
+# ---- build: compile TypeScript to dist/, bundle the operator page into dist/dashboard ----
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # swagger-ui-dist's install script would report the install to a third party: opt out.
@@ -17,6 +17,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
+COPY dashboard ./dashboard
 COPY migrations ./migrations
 RUN npm run build
 

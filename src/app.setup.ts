@@ -6,6 +6,7 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { ApiKeys } from './auth/api-keys.ts';
 import { type RateLimitSettings, useRateLimits } from './auth/rate-limits.ts';
 import { afterFrameworkError, frameworkErrorsInOneShape } from './common/http/framework-errors.ts';
+import { serveDashboard } from './dashboard/dashboard.setup.ts';
 import { useDepthLimitedJsonParser } from './common/http/json-body.parser.ts';
 import { closeKeepAliveOnShutdown } from './common/http/keep-alive-on-close.hook.ts';
 import type { AppConfig } from './config/app-config.ts';
@@ -16,7 +17,7 @@ import { setupOpenApi } from './openapi/openapi.setup.ts';
 
 type HttpSettings = Pick<
   AppConfig,
-  'BODY_LIMIT_BYTES' | 'CORS_ORIGINS' | 'LOG_LEVEL' | 'PUBLIC_URL' | 'DOCS_ENABLED' | 'TRUST_PROXY'
+  'BODY_LIMIT_BYTES' | 'CORS_ORIGINS' | 'LOG_LEVEL' | 'PUBLIC_URL' | 'DOCS_ENABLED' | 'TRUST_PROXY' | 'DASHBOARD_DIR'
 > &
   RateLimitSettings;
 
@@ -81,6 +82,7 @@ export async function configureApp(app: NestFastifyApplication, config: HttpSett
   if (origins.length > 0) app.enableCors({ origin: origins });
   await useRateLimits(app, config);
   setupOpenApi(app, config);
+  await serveDashboard(app, config);
   return app;
 }
 

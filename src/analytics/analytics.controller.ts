@@ -1,8 +1,10 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/require-role.decorator.ts';
+import { CsvExport } from '../common/csv/csv-export.decorator.ts';
 import { ApiErrors } from '../openapi/api-errors.decorator.ts';
 import { MeterIdParams, VehicleIdParams } from '../common/validation/device-id.params.ts';
+import { FLEET_CSV, METER_CSV, VEHICLE_CSV } from './analytics.csv.ts';
 import { AnalyticsService } from './analytics.service.ts';
 import { FleetQuery, FleetReport } from './dto/fleet.dto.ts';
 import { PerformanceQuery } from './dto/performance-query.dto.ts';
@@ -20,7 +22,7 @@ export class AnalyticsController {
     summary: "A vehicle's AC drawn, DC delivered and efficiency over a window (default: the last 24 h)",
     description: 'One SQL statement over [from, to); optional buckets of 15m, 1h or 1d.',
   })
-  @ApiOkResponse({ type: VehiclePerformance })
+  @CsvExport(VEHICLE_CSV, VehiclePerformance)
   @ApiErrors(400, 404)
   performance(@Param() params: VehicleIdParams, @Query() query: PerformanceQuery): Promise<VehiclePerformance> {
     return this.analytics.vehiclePerformance(params.vehicleId, query);
@@ -32,7 +34,7 @@ export class AnalyticsController {
     description:
       "Same window and buckets as a vehicle's performance. 404 for a meter never seen (no reading, no link).",
   })
-  @ApiOkResponse({ type: MeterPerformance })
+  @CsvExport(METER_CSV, MeterPerformance)
   @ApiErrors(400, 404)
   meter(@Param() params: MeterIdParams, @Query() query: PerformanceQuery): Promise<MeterPerformance> {
     return this.analytics.meterPerformance(params.meterId, query);
@@ -44,7 +46,7 @@ export class AnalyticsController {
       'Every vehicle linked in a window of whole UTC hours: judged ones worst efficiency first, then insufficient data',
     description: 'Default window: the 24 hours ending at the end of the current hour. Reads the hourly roll-ups.',
   })
-  @ApiOkResponse({ type: FleetReport })
+  @CsvExport(FLEET_CSV, FleetReport)
   @ApiErrors(400)
   fleet(@Query() query: FleetQuery): Promise<FleetReport> {
     return this.analytics.fleet(query);

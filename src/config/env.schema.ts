@@ -110,6 +110,8 @@ export class EnvSchema {
   PUBLIC_URL?: string = undefined;
   /** Serve the OpenAPI UI and document at /docs (true | false). */
   @Transform(toBoolean) @IsBoolean() DOCS_ENABLED = true;
+  /** The built operator page served at /dashboard (default: dist/dashboard of the package, as `npm run build` makes it). */
+  @IsOptional() @IsString() DASHBOARD_DIR?: string = undefined;
 
   /**
    * Migrations run on their own connections, without DB_STATEMENT_TIMEOUT_MS, but each statement waits at

@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { EmbeddedPostgresServer } from '../../src/database/embedded-postgres.ts';
@@ -16,9 +19,12 @@ declare global {
 
 /**
  * Once per run: a PostgreSQL server (DATABASE_URL's, or an embedded one in a temp folder),
- * and a template database migrated with the service's own migrations, which each test file clones.
+ * a template database migrated with the service's own migrations, which each test file clones,
+ * and the operator page built from its sources into a temp folder (TEST_DASHBOARD_DIR), so that
+ * the browser tests test these sources on a fresh clone and runs never share a build.
  */
 export default async function globalSetup(): Promise<void> {
+  const building = buildDashboard();
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
     const server = await startEmbeddedPostgres();
@@ -51,6 +57,18 @@ export default async function globalSetup(): Promise<void> {
   } finally {
     await dataSource.destroy(); // a template with open connections cannot be cloned
   }
+  process.env.TEST_DASHBOARD_DIR = await building;
+}
+
+/** `vite build` of dashboard/ into a fresh temp folder (about 2 s); answers the folder. */
+async function buildDashboard(): Promise<string> {
+  const outDir = await mkdtemp(join(tmpdir(), 'energy-dashboard-'));
+  await promisify(execFile)(
+    process.execPath,
+    ['node_modules/vite/bin/vite.js', 'build', '--config', 'dashboard/vite.config.ts', '--outDir', outDir],
+    { cwd: fileURLToPath(new URL('../..', import.meta.url)) },
+  );
+  return outDir;
 }
 
 /**

@@ -42,7 +42,13 @@ export async function createTestApp(
   options: { env?: Overrides; now?: Date; logDestination?: { write(line: string): void } } = {},
 ): Promise<TestApp> {
   const databaseUrl = await createTestDatabase();
-  const config = validateEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env, DATABASE_URL: databaseUrl });
+  const config = validateEnv({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DASHBOARD_DIR: process.env.TEST_DASHBOARD_DIR, // the page global setup built
+    ...options.env,
+    DATABASE_URL: databaseUrl,
+  });
   const clock = new FixedClock(options.now ?? new Date());
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(AppConfig)

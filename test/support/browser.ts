@@ -30,11 +30,20 @@ export interface HeadlessChromium {
 /** A host name that is not `localhost` (which Chromium treats as secure) and resolves to 127.0.0.1 in the browser. */
 export const LOCAL_HOST_NAME = 'energy.test';
 
-export async function launchChromium(): Promise<HeadlessChromium> {
+/** What the page sees of its browser: the time zone and locale it formats in, the window size. */
+export interface BrowserOptions {
+  timezoneId?: string;
+  locale?: string;
+  viewport?: { width: number; height: number };
+}
+
+export async function launchChromium(options: BrowserOptions = {}): Promise<HeadlessChromium> {
   const profile = await mkdtemp(join(tmpdir(), 'energy-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
+    acceptDownloads: true,
+    ...options,
     args: [...ARGS, `--host-resolver-rules=MAP ${LOCAL_HOST_NAME} 127.0.0.1`],
   });
   return {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Max, Min, ValidateBy } from 'class-validator';
+import { FORMAT_QUERY_SCHEMA, RESPONSE_FORMATS, type ResponseFormat } from '../../common/csv/response-format.ts';
 import {
   DEVICE_ID_SCHEMA,
   INSTANT_WITH_ZONE_SCHEMA,
@@ -15,6 +16,24 @@ import { PerformanceTotals, VEHICLE_STATUSES, type VehicleStatus } from './perfo
 
 export const FLEET_PAGE_MAX = 1000;
 export const FLEET_OFFSET_MAX = 1_000_000;
+/** The largest page of a CSV export (one file for a whole fleet), streamed out. */
+export const FLEET_EXPORT_MAX = 100_000;
+
+/** `limit` ≤ FLEET_PAGE_MAX for JSON, ≤ FLEET_EXPORT_MAX for CSV (`format` is the negotiated one). */
+const IsFleetLimit = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isFleetLimit',
+    validator: {
+      validate: (value: unknown, args) =>
+        typeof value === 'number' && value <= fleetLimitMax((args?.object as FleetQuery | undefined)?.format),
+      defaultMessage: (args) =>
+        `$property must not be greater than ${fleetLimitMax((args?.object as FleetQuery | undefined)?.format)}`,
+    },
+  });
+
+function fleetLimitMax(format: ResponseFormat | undefined): number {
+  return format === 'csv' ? FLEET_EXPORT_MAX : FLEET_PAGE_MAX;
+}
 
 /**
  * The fleet report's window is whole UTC hours (it reads hourly roll-ups): `from` and `to` must
@@ -32,9 +51,15 @@ export class FleetQuery {
   @IsOptional()
   @IsInstantWithZone()
   to?: string;
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: FLEET_PAGE_MAX, default: 100 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: FLEET_EXPORT_MAX,
+    default: 100,
+    description: `At most ${FLEET_PAGE_MAX} for JSON, ${FLEET_EXPORT_MAX} for CSV (a whole fleet in one file)`,
+  })
   @IsOptional()
-  @Max(FLEET_PAGE_MAX)
+  @IsFleetLimit()
   @Min(1)
   @IsInt()
   @Type(() => Number)
@@ -69,6 +94,11 @@ export class FleetQuery {
   @IsOptional()
   @IsTimeZone()
   tz?: string;
+  /** json (default) or csv; `Accept: text/csv` asks for CSV too. */
+  @ApiPropertyOptional(FORMAT_QUERY_SCHEMA)
+  @IsOptional()
+  @IsIn(RESPONSE_FORMATS)
+  format?: ResponseFormat;
 }
 
 /** One vehicle's performance over the report's window. */

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
+import { FORMAT_QUERY_SCHEMA, RESPONSE_FORMATS, type ResponseFormat } from '../../common/csv/response-format.ts';
 import { INSTANT_WITH_ZONE_SCHEMA, IsInstantWithZone, IsTimeZone } from '../../common/validation/decorators.ts';
 
 /** Bucket widths, as fixed lengths in seconds (`1d` with `tz`: the zone's calendar days). */
@@ -33,4 +34,9 @@ export class PerformanceQuery {
   @IsOptional()
   @IsTimeZone()
   tz?: string;
+  /** json (default) or csv; `Accept: text/csv` asks for CSV too. */
+  @ApiPropertyOptional(FORMAT_QUERY_SCHEMA)
+  @IsOptional()
+  @IsIn(RESPONSE_FORMATS)
+  format?: ResponseFormat;
 }

@@ -1,0 +1,71 @@
+import type { CsvTable } from '../common/csv/csv-table.ts';
+import type { FleetReport } from './dto/fleet.dto.ts';
+import type { MeterPerformance } from './dto/meter-performance.dto.ts';
+import type { VehiclePerformance } from './dto/performance.dto.ts';
+
+/**
+ * The analytics answers as CSV tables: the same rows and numbers as the JSON (nothing recomputed),
+ * one header row. Where an answer holds several kinds of rows (a vehicle's totals, its meters and
+ * its buckets), a `kind` column says which each row is.
+ */
+
+/** `2026-11-26T00:00:00.000Z` → `2026-11-26T000000Z`: no colons in a file name. */
+function stamp(instant: string): string {
+  return instant.replace(/\.000Z$/, 'Z').replaceAll(':', '');
+}
+
+const VEHICLE_FIGURES = [
+  'acKwh',
+  'dcKwh',
+  'unlinkedDcKwh',
+  'efficiency',
+  'avgBatteryTemp',
+  'meterReadings',
+  'vehicleReadings',
+  'coverage',
+  'status',
+] as const;
+
+/** One row per vehicle of the page, in the report's order; the window on every row. */
+export const FLEET_CSV: CsvTable<FleetReport> = {
+  columns: ['from', 'to', 'vehicleId', 'meterId', ...VEHICLE_FIGURES, 'belowThreshold'],
+  filename: (report) => `fleet_${stamp(report.from)}_${stamp(report.to)}.csv`,
+  rows: (report) => report.items.map((item) => ({ from: report.from, to: report.to, ...item })),
+};
+
+/** kind `total` (the window; meterId = the current link), `meter` (each meter used), `bucket`. */
+export const VEHICLE_CSV: CsvTable<VehiclePerformance> = {
+  columns: ['kind', 'vehicleId', 'meterId', 'from', 'to', ...VEHICLE_FIGURES],
+  filename: (answer) => `vehicle_${answer.vehicleId}_${stamp(answer.from)}_${stamp(answer.to)}.csv`,
+  *rows(answer) {
+    const { meters, buckets, ...total } = answer;
+    yield { kind: 'total', ...total };
+    for (const meter of meters) yield { kind: 'meter', vehicleId: answer.vehicleId, ...meter };
+    for (const bucket of buckets ?? []) yield { kind: 'bucket', vehicleId: answer.vehicleId, ...bucket };
+  },
+};
+
+/** kind `total` (the window), `vehicle` (each vehicle's share over the window), `bucket`. */
+export const METER_CSV: CsvTable<MeterPerformance> = {
+  columns: [
+    'kind',
+    'meterId',
+    'vehicleId',
+    'from',
+    'to',
+    'acKwh',
+    'dcKwh',
+    'efficiency',
+    'unattributedAcKwh',
+    'idleAcKwh',
+    'meterReadings',
+  ],
+  filename: (answer) => `meter_${answer.meterId}_${stamp(answer.from)}_${stamp(answer.to)}.csv`,
+  *rows(answer) {
+    const { vehicles, buckets, ...total } = answer;
+    const window = { meterId: answer.meterId, from: answer.from, to: answer.to };
+    yield { kind: 'total', ...total };
+    for (const vehicle of vehicles) yield { kind: 'vehicle', ...window, ...vehicle };
+    for (const bucket of buckets ?? []) yield { kind: 'bucket', meterId: answer.meterId, ...bucket };
+  },
+};
