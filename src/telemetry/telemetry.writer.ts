@@ -45,11 +45,12 @@ interface FlushResult {
 }
 
 /**
- * Group commit. Concurrent requests queue here and are stored together, one statement per flush,
+ * Group commit. Concurrent requests queue here and are stored together, one transaction per flush
+ * (the devices' modes, register derivation, the store statement, revisions of stored register steps),
  * so that a storm of single-reading requests costs a few transactions rather than one each.
  * A flush starts as soon as a flush slot is free (after WRITER_LINGER_MS, to gather company) and
  * takes whole requests up to WRITER_MAX_FLUSH_READINGS. Each request is answered only after the
- * statement holding it has committed; if it fails, nothing of it is stored and no request in it
+ * transaction holding it has committed; if it fails, nothing of it is stored and no request in it
  * is acknowledged (see handleFailedFlush). Every statement is bounded by the pool's client-side
  * DB_QUERY_TIMEOUT_MS, so a flush slot is never held forever, even by a network partition.
  *
