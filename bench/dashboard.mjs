@@ -13,11 +13,11 @@
  *   npm run build && BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_history_1d node bench/dashboard.mjs
  */
 import pg from 'pg';
-import { chromium } from 'playwright-core';
 import { attributionParams } from '../dist/src/analytics/attribution.sql.js';
 import { FLEET_PERFORMANCE } from '../dist/src/analytics/fleet.sql.js';
 import { attributionWindow, hourlyWindow } from '../dist/src/analytics/report-window.js';
 import { adminQuery, startService, withDatabase } from '../test/lib/service-process.mjs';
+import { launchChromium } from '../test/lib/chromium.mjs';
 
 const seeded = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/bench_history_1d';
 const runs = Number(process.env.RUNS ?? 3);
@@ -82,17 +82,7 @@ try {
     cwd: process.cwd(),
     databaseUrl: withDatabase(server, scratch),
   });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   for (const limit of [100, 1000]) {
     const times = [];
     let shown = '';

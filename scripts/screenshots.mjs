@@ -5,8 +5,8 @@
  * the last 24 h, a depot meter shared by three vehicles, a faulty charger, a silent one), then each
  * view in headless Chromium. Run with `npm run screenshots` (it builds first).
  */
-import { chromium } from 'playwright-core';
 import { adminQuery, startService, withDatabase } from '../test/lib/service-process.mjs';
+import { launchChromium } from '../test/lib/chromium.mjs';
 
 const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const scratch = `screenshots_${process.pid}`;
@@ -69,17 +69,7 @@ try {
   }
   for (let i = 0; i < readings.length; i += 5000) await post('/v1/telemetry', readings.slice(i, i + 5000));
 
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   const page = await browser.newPage({
     viewport: { width: 1280, height: 860 },
     locale: 'en-GB',
