@@ -14,6 +14,8 @@ function stamp(instant: string): string {
   return instant.replace(/\.000Z$/, 'Z').replaceAll(':', '');
 }
 
+const SUSPECT_COUNTS = ['suspectReadings', 'suspectMeterReadings', 'suspectVehicleReadings'] as const;
+
 const VEHICLE_FIGURES = [
   'acKwh',
   'dcKwh',
@@ -22,7 +24,9 @@ const VEHICLE_FIGURES = [
   'avgBatteryTemp',
   'meterReadings',
   'vehicleReadings',
+  ...SUSPECT_COUNTS,
   'coverage',
+  'threshold',
   'status',
 ] as const;
 
@@ -59,6 +63,8 @@ export const METER_CSV: CsvTable<MeterPerformance> = {
     'unattributedAcKwh',
     'idleAcKwh',
     'meterReadings',
+    ...SUSPECT_COUNTS,
+    'threshold',
   ],
   filename: (answer) => `meter_${answer.meterId}_${stamp(answer.from)}_${stamp(answer.to)}.csv`,
   *rows(answer) {

@@ -7,7 +7,7 @@ import { attributionParams } from './attribution.sql.ts';
 import type { FleetQuery, FleetReport, FleetVehicle } from './dto/fleet.dto.ts';
 import type { MeterBucket, MeterPerformance, MeterTotals } from './dto/meter-performance.dto.ts';
 import { BUCKET_SECONDS, type PerformanceQuery } from './dto/performance-query.dto.ts';
-import type { PerformanceBucket, PerformanceTotals, VehiclePerformance } from './dto/performance.dto.ts';
+import type { PerformanceBucket, PerformanceTotals, SuspectCounts, VehiclePerformance } from './dto/performance.dto.ts';
 import { FLEET_PERFORMANCE, type FleetRow } from './fleet.sql.ts';
 import { METER_PERFORMANCE, type MeterPerformanceRow } from './meter-performance.sql.ts';
 import { attributionWindow, fleetDayWindow, hourlyWindow, performanceWindow } from './report-window.ts';
@@ -66,6 +66,7 @@ export class AnalyticsService {
     const rows = await this.dataSource.query<MeterPerformanceRow[]>(METER_PERFORMANCE, [
       ...attributionParams(attributionWindow(window, bucketSeconds, query.tz)),
       meterId,
+      this.config.FLEET_EFFICIENCY_ALERT_THRESHOLD,
     ]);
     const total = rows.find((row) => row.kind === 'total')!;
     if (!total.known) throw new MeterNotFound(meterId);
@@ -73,6 +74,7 @@ export class AnalyticsService {
       meterId,
       from: window.from.toISOString(),
       to: window.to.toISOString(),
+      threshold: total.threshold,
       ...meterTotals(total),
       vehicles: rows
         .filter((row) => row.kind === 'vehicle')
@@ -81,6 +83,7 @@ export class AnalyticsService {
           acKwh: row.ac_kwh,
           dcKwh: row.dc_kwh,
           efficiency: row.efficiency,
+          ...suspectCounts(row),
         })),
     };
     if (bucketSeconds !== undefined) answer.buckets = rows.filter((row) => row.kind === 'bucket').map(meterBucket);
@@ -132,8 +135,18 @@ function vehicleTotals(row: VehiclePerformanceRow | FleetRow): PerformanceTotals
     avgBatteryTemp: row.avg_battery_temp,
     meterReadings: row.meter_readings,
     vehicleReadings: row.vehicle_readings,
+    ...suspectCounts(row),
     coverage: row.coverage,
+    threshold: row.threshold,
     status: row.status,
+  };
+}
+
+function suspectCounts(row: { suspect_meter_readings: number; suspect_vehicle_readings: number }): SuspectCounts {
+  return {
+    suspectReadings: row.suspect_meter_readings + row.suspect_vehicle_readings,
+    suspectMeterReadings: row.suspect_meter_readings,
+    suspectVehicleReadings: row.suspect_vehicle_readings,
   };
 }
 
@@ -149,6 +162,7 @@ function meterTotals(row: MeterPerformanceRow): MeterTotals {
     unattributedAcKwh: row.unattributed_ac_kwh,
     idleAcKwh: row.idle_ac_kwh,
     meterReadings: row.meter_readings,
+    ...suspectCounts(row),
   };
 }
 

@@ -11,8 +11,8 @@
  *   vehicle takes the remainder), so they add up to the unit's AC exactly: attributed + unattributed
  *   = the meter's total, in NUMERIC, for every meter, window and bucket.
  * - Energy is the energy counted (telemetry materializes it per row: interval energy, or a register's
- *   step); readings flagged suspect or glitch count 0 kWh and are left out of the raw reads (`quality =
- *   'ok'`), as the roll-ups leave them out of `readings` and temperatures (they count them in `flagged`).
+ *   step); readings flagged suspect or glitch count 0 kWh, and are counted in `flagged`, not in the
+ *   readings `n` nor in temperatures, in the raw reads as in the roll-ups.
  * - Whole hours come from the hourly roll-ups (exactly equal to the raw readings, maintained by the
  *   write statement); raw readings are read only where they must be: the window's partial edge
  *   hours, hours in which a link changes mid-hour, and every hour when the buckets cut hours.
@@ -92,6 +92,9 @@ scope_meters AS (
 
 const HOUR = `interval '1 hour'`;
 
+/** A raw reading's battery temperature where it counts (quality 'ok'), as the roll-ups keep it. */
+const OK_TEMP = `CASE WHEN t.quality = 'ok' THEN t.battery_temp END`;
+
 /**
  * The fleet's fast path. A meter is "solo" when it has exactly one link period in the hours the
  * window touches and that period covers them all: every unit of it then has one vehicle, which gets
@@ -141,31 +144,31 @@ vehicle_cut_hours AS (
   SELECT DISTINCT vehicle_id, hour FROM bounds
 ),
 meter_whole AS (
-  SELECT h.meter_id, h.hour, h.kwh, h.readings
+  SELECT h.meter_id, h.hour, h.kwh, h.readings, h.flagged
   FROM meter_hourly h
   WHERE ${IN_METER_SCOPE('h.meter_id')} AND h.hour >= $5::timestamptz AND h.hour < $6::timestamptz
     AND NOT EXISTS (SELECT 1 FROM meter_cut_hours c WHERE c.meter_id = h.meter_id AND c.hour = h.hour)
 ),
 meter_raw AS (
-  SELECT m.meter_id, m.ts, m.kwh_consumed_ac AS kwh
+  SELECT m.meter_id, m.ts, m.kwh_consumed_ac AS kwh, (m.quality <> 'ok')::int AS flagged
   FROM meter_telemetry m
-  WHERE ${IN_METER_SCOPE('m.meter_id')} AND m.ts >= $1::timestamptz AND m.ts < $5::timestamptz AND m.quality = 'ok'
+  WHERE ${IN_METER_SCOPE('m.meter_id')} AND m.ts >= $1::timestamptz AND m.ts < $5::timestamptz
   UNION ALL
-  SELECT m.meter_id, m.ts, m.kwh_consumed_ac
+  SELECT m.meter_id, m.ts, m.kwh_consumed_ac, (m.quality <> 'ok')::int
   FROM meter_telemetry m
-  WHERE ${IN_METER_SCOPE('m.meter_id')} AND m.ts >= $6::timestamptz AND m.ts < $2::timestamptz AND m.quality = 'ok'
+  WHERE ${IN_METER_SCOPE('m.meter_id')} AND m.ts >= $6::timestamptz AND m.ts < $2::timestamptz
   UNION ALL
-  SELECT m.meter_id, m.ts, m.kwh_consumed_ac
+  SELECT m.meter_id, m.ts, m.kwh_consumed_ac, (m.quality <> 'ok')::int
   FROM meter_cut_hours c
   JOIN meter_telemetry m ON m.meter_id = c.meter_id AND m.ts >= c.hour AND m.ts < c.hour + ${HOUR}
-   AND m.ts >= $5::timestamptz AND m.ts < $6::timestamptz AND m.quality = 'ok'
+   AND m.ts >= $5::timestamptz AND m.ts < $6::timestamptz
   WHERE c.hour >= $5::timestamptz AND c.hour < $6::timestamptz
 ),
 raw_units AS (
   SELECT meter_id, date_trunc('hour', ts, 'UTC') AS hour, ${BUCKET_OF('ts')} AS bucket, vehicles,
-         sum(kwh) AS ac, count(*)::int AS n
+         sum(kwh) AS ac, (count(*) - sum(flagged))::int AS n, sum(flagged)::int AS flagged
   FROM (
-    SELECT r.meter_id, r.ts, r.kwh,
+    SELECT r.meter_id, r.ts, r.kwh, r.flagged,
            (SELECT array_agg(p.vehicle_id ORDER BY p.vehicle_id) FROM link_periods p
             WHERE p.meter_id = r.meter_id AND p.valid_from <= r.ts AND (p.valid_to IS NULL OR r.ts < p.valid_to)) AS vehicles
     FROM meter_raw r
@@ -174,11 +177,12 @@ raw_units AS (
 ),
 members AS (
   SELECT w.meter_id, w.hour, ${BUCKET_OF('w.hour')} AS bucket, ''::text AS set_key, w.kwh AS ac, w.readings AS n,
-         p.vehicle_id
+         w.flagged, p.vehicle_id
   FROM meter_whole w
   LEFT JOIN periods p ON p.meter_id = w.meter_id AND p.valid_from <= w.hour AND p.valid_to >= w.hour + ${HOUR}
   UNION ALL
-  SELECT u.meter_id, u.hour, u.bucket, coalesce(array_to_string(u.vehicles, ' '), ''), u.ac, u.n, v.vehicle_id
+  SELECT u.meter_id, u.hour, u.bucket, coalesce(array_to_string(u.vehicles, ' '), ''), u.ac, u.n, u.flagged,
+         v.vehicle_id
   FROM raw_units u LEFT JOIN LATERAL unnest(u.vehicles) AS v(vehicle_id) ON true
 ),
 weights AS (
@@ -197,7 +201,7 @@ weights AS (
   GROUP BY 1, 2, 3
 ),
 weighted AS (
-  SELECT m.meter_id, m.hour, m.bucket, m.ac, m.n, m.vehicle_id,
+  SELECT m.meter_id, m.hour, m.bucket, m.ac, m.n, m.flagged, m.vehicle_id,
          coalesce(w.dc, 0) AS w,
          count(m.vehicle_id) OVER unit AS k,
          row_number() OVER (unit ORDER BY m.vehicle_id) AS i,
@@ -209,7 +213,7 @@ weighted AS (
   WINDOW unit AS (PARTITION BY m.meter_id, m.hour, m.bucket, m.set_key)
 ),
 shares AS (
-  SELECT meter_id, hour, bucket, vehicle_id, ac, n, i, total_w = 0 AS idle,
+  SELECT meter_id, hour, bucket, vehicle_id, ac, n, flagged, i, total_w = 0 AS idle,
          CASE
            WHEN vehicle_id IS NULL THEN 0
            WHEN k = 1 THEN ac
@@ -223,33 +227,35 @@ shares AS (
   FROM weighted
 ),
 vehicle_whole AS (
-  SELECT vh.vehicle_id, vh.hour, vh.kwh, vh.battery_temp_sum, vh.readings
+  SELECT vh.vehicle_id, vh.hour, vh.kwh, vh.battery_temp_sum, vh.readings, vh.flagged
   FROM vehicle_hourly vh
   WHERE ${IN_VEHICLE_SCOPE('vh.vehicle_id')}
     AND vh.hour >= $5::timestamptz AND vh.hour < $6::timestamptz
     AND NOT EXISTS (SELECT 1 FROM vehicle_cut_hours c WHERE c.vehicle_id = vh.vehicle_id AND c.hour = vh.hour)
 ),
 vehicle_raw AS (
-  SELECT t.vehicle_id, t.ts, t.kwh_delivered_dc AS kwh, t.battery_temp
+  SELECT t.vehicle_id, t.ts, t.kwh_delivered_dc AS kwh, ${OK_TEMP} AS battery_temp, (t.quality <> 'ok')::int AS flagged
   FROM vehicle_telemetry t
-  WHERE ${IN_VEHICLE_SCOPE('t.vehicle_id')} AND t.ts >= $1::timestamptz AND t.ts < $5::timestamptz AND t.quality = 'ok'
+  WHERE ${IN_VEHICLE_SCOPE('t.vehicle_id')} AND t.ts >= $1::timestamptz AND t.ts < $5::timestamptz
   UNION ALL
-  SELECT t.vehicle_id, t.ts, t.kwh_delivered_dc, t.battery_temp
+  SELECT t.vehicle_id, t.ts, t.kwh_delivered_dc, ${OK_TEMP}, (t.quality <> 'ok')::int
   FROM vehicle_telemetry t
-  WHERE ${IN_VEHICLE_SCOPE('t.vehicle_id')} AND t.ts >= $6::timestamptz AND t.ts < $2::timestamptz AND t.quality = 'ok'
+  WHERE ${IN_VEHICLE_SCOPE('t.vehicle_id')} AND t.ts >= $6::timestamptz AND t.ts < $2::timestamptz
   UNION ALL
-  SELECT t.vehicle_id, t.ts, t.kwh_delivered_dc, t.battery_temp
+  SELECT t.vehicle_id, t.ts, t.kwh_delivered_dc, ${OK_TEMP}, (t.quality <> 'ok')::int
   FROM vehicle_cut_hours c
   JOIN vehicle_telemetry t ON t.vehicle_id = c.vehicle_id AND t.ts >= c.hour AND t.ts < c.hour + ${HOUR}
-   AND t.ts >= $5::timestamptz AND t.ts < $6::timestamptz AND t.quality = 'ok'
+   AND t.ts >= $5::timestamptz AND t.ts < $6::timestamptz
   WHERE c.hour >= $5::timestamptz AND c.hour < $6::timestamptz
 ),
 vehicle_energy AS (
-  SELECT w.vehicle_id, ${BUCKET_OF('w.hour')} AS bucket, p.meter_id, w.kwh, w.battery_temp_sum AS temp_sum, w.readings AS n
+  SELECT w.vehicle_id, ${BUCKET_OF('w.hour')} AS bucket, p.meter_id, w.kwh, w.battery_temp_sum AS temp_sum, w.readings AS n,
+         w.flagged
   FROM vehicle_whole w
   LEFT JOIN periods p ON p.vehicle_id = w.vehicle_id AND p.valid_from <= w.hour AND p.valid_to >= w.hour + ${HOUR}
   UNION ALL
-  SELECT r.vehicle_id, ${BUCKET_OF('r.ts')}, p.meter_id, sum(r.kwh), sum(r.battery_temp), count(*)::int
+  SELECT r.vehicle_id, ${BUCKET_OF('r.ts')}, p.meter_id, sum(r.kwh), sum(r.battery_temp), (count(*) - sum(r.flagged))::int,
+         sum(r.flagged)::int
   FROM vehicle_raw r
   LEFT JOIN periods p ON p.vehicle_id = r.vehicle_id AND p.valid_from <= r.ts AND r.ts < p.valid_to
   GROUP BY 1, 2, 3

@@ -71,7 +71,11 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
       avgBatteryTemp: 26,
       meterReadings: 3,
       vehicleReadings: 3,
+      suspectReadings: 0,
+      suspectMeterReadings: 0,
+      suspectVehicleReadings: 0,
       coverage: 3 / 1440, // three readings where a day at one a minute holds 1,440
+      threshold: 0.85,
       status: 'insufficient_data',
       meters: [{ meterId, from: '2026-03-14T12:00:00.000Z', to: '2026-03-15T12:00:00.000Z', acKwh: 1 }],
     });
@@ -125,6 +129,9 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
       avgBatteryTemp: 25,
       meterReadings: 1440,
       vehicleReadings: 1440,
+      suspectReadings: 0,
+      suspectMeterReadings: 0,
+      suspectVehicleReadings: 0,
     });
   });
 
@@ -153,6 +160,9 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
       avgBatteryTemp: 30,
       meterReadings: 1,
       vehicleReadings: 1,
+      suspectReadings: 0,
+      suspectMeterReadings: 0,
+      suspectVehicleReadings: 0,
     });
     expect(await performance(otherVehicle)).toMatchObject({ meterId: otherMeter, acKwh: 7, dcKwh: 6 });
   });
@@ -200,6 +210,9 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
       avgBatteryTemp: 20,
       meterReadings: 2,
       vehicleReadings: 1,
+      suspectReadings: 0,
+      suspectMeterReadings: 0,
+      suspectVehicleReadings: 0,
     });
     expect(await performance(second)).toMatchObject({
       meterId,
@@ -208,6 +221,9 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
       avgBatteryTemp: 30,
       meterReadings: 2,
       vehicleReadings: 1,
+      suspectReadings: 0,
+      suspectMeterReadings: 0,
+      suspectVehicleReadings: 0,
     });
   });
 
@@ -235,7 +251,11 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
       avgBatteryTemp: null,
       meterReadings: 0,
       vehicleReadings: 0,
+      suspectReadings: 0,
+      suspectMeterReadings: 0,
+      suspectVehicleReadings: 0,
       coverage: 0,
+      threshold: 0.85,
       status: 'insufficient_data',
       meters: [{ meterId, from: FROM.toISOString(), to: NOW.toISOString(), acKwh: 0 }],
     });
@@ -258,6 +278,9 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
       avgBatteryTemp: 31,
       meterReadings: 2,
       vehicleReadings: 1,
+      suspectReadings: 0,
+      suspectMeterReadings: 0,
+      suspectVehicleReadings: 0,
     });
   });
 
@@ -274,6 +297,9 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
       avgBatteryTemp: null,
       meterReadings: 1,
       vehicleReadings: 0,
+      suspectReadings: 0,
+      suspectMeterReadings: 0,
+      suspectVehicleReadings: 0,
     });
   });
 
@@ -321,6 +347,9 @@ describe('GET /v1/analytics/performance/:vehicleId', () => {
       efficiency: 0.9,
       meterReadings: 2,
       vehicleReadings: 1,
+      suspectReadings: 0,
+      suspectMeterReadings: 0,
+      suspectVehicleReadings: 0,
     });
   });
 

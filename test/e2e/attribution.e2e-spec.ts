@@ -91,7 +91,15 @@ describe('a re-point mid-hour', () => {
     expect(depot.acKwh).toBe(144);
     expect(depot.unattributedAcKwh).toBe(33 * 2);
     expect(depot.vehicles).toEqual([
-      { vehicleId: v, acKwh: 78, dcKwh: expect.closeTo(39 * 0.9, 9), efficiency: expect.any(Number) },
+      {
+        vehicleId: v,
+        acKwh: 78,
+        dcKwh: expect.closeTo(39 * 0.9, 9),
+        efficiency: expect.any(Number),
+        suspectReadings: 0,
+        suspectMeterReadings: 0,
+        suspectVehicleReadings: 0,
+      },
     ]);
   });
 

@@ -63,7 +63,8 @@ describe('GET /v1/analytics/fleet as CSV', () => {
     );
     expect(res.headers.vary).toContain('Accept');
     expect(res.text.split('\n')[0]).toBe(
-      'from,to,vehicleId,meterId,acKwh,dcKwh,unlinkedDcKwh,efficiency,avgBatteryTemp,meterReadings,vehicleReadings,coverage,status,belowThreshold',
+      'from,to,vehicleId,meterId,acKwh,dcKwh,unlinkedDcKwh,efficiency,avgBatteryTemp,meterReadings,vehicleReadings,' +
+        'suspectReadings,suspectMeterReadings,suspectVehicleReadings,coverage,threshold,status,belowThreshold',
     );
     const rows = rowsOf(res.text);
     expect(rows).toHaveLength(10);
@@ -135,7 +136,11 @@ describe("a vehicle's and a meter's answers as CSV", () => {
       avgBatteryTemp: field(json.avgBatteryTemp),
       meterReadings: field(json.meterReadings),
       vehicleReadings: field(json.vehicleReadings),
+      suspectReadings: field(json.suspectReadings),
+      suspectMeterReadings: field(json.suspectMeterReadings),
+      suspectVehicleReadings: field(json.suspectVehicleReadings),
       coverage: field(json.coverage),
+      threshold: field(json.threshold),
       status: json.status,
     });
     expect(rows[1]).toMatchObject({ kind: 'meter', meterId: 'csv-depot', acKwh: field(json.meters[0].acKwh) });

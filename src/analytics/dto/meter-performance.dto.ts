@@ -1,8 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { DEVICE_ID_SCHEMA, UTC_INSTANT_SCHEMA } from '../../common/validation/decorators.ts';
+import { SuspectCounts } from './performance.dto.ts';
 
 /** The part of a meter's AC figures shared by the whole window and each bucket. */
-export class MeterTotals {
+export class MeterTotals extends SuspectCounts {
   /** Everything the meter measured in the window, kWh. */
   @ApiProperty({ description: 'Everything the meter measured, kWh' }) acKwh!: number;
   /** DC delivered to all vehicles while linked to this meter, kWh. */
@@ -19,7 +20,7 @@ export class MeterTotals {
 }
 
 /** A vehicle's share of the meter's AC, and its DC while linked to the meter. */
-export class MeterVehicleShare {
+export class MeterVehicleShare extends SuspectCounts {
   @ApiProperty(DEVICE_ID_SCHEMA) vehicleId!: string;
   @ApiProperty() acKwh!: number;
   @ApiProperty() dcKwh!: number;
@@ -36,6 +37,9 @@ export class MeterPerformance extends MeterTotals {
   @ApiProperty(DEVICE_ID_SCHEMA) meterId!: string;
   @ApiProperty({ ...UTC_INSTANT_SCHEMA, description: 'Inclusive' }) from!: string;
   @ApiProperty({ ...UTC_INSTANT_SCHEMA, description: 'Exclusive' }) to!: string;
+  /** The meter's efficiency threshold: its own (device registry), else FLEET_EFFICIENCY_ALERT_THRESHOLD. */
+  @ApiProperty({ minimum: 0, maximum: 1, description: "The meter's own threshold (registry), else the fleet's" })
+  threshold!: number;
   /** Vehicles linked to the meter at some time in the window, by vehicle id. */
   @ApiProperty({
     type: [MeterVehicleShare],

@@ -7,8 +7,24 @@ export const VEHICLE_STATUSES: readonly VehicleStatus[] = ['ok', 'below_threshol
 
 const COUNT = { type: 'integer', minimum: 0 } as const;
 
+/**
+ * Readings stored but flagged (suspect or glitch: see README "Data quality") among those a figure is
+ * computed from: they count 0 kWh and are not in the readings counts.
+ */
+export class SuspectCounts {
+  /** suspectMeterReadings + suspectVehicleReadings. */
+  @ApiProperty({ ...COUNT, description: 'suspectMeterReadings + suspectVehicleReadings' })
+  suspectReadings!: number;
+  /** Flagged readings of the meters, among the meter readings the figure counts (meterReadings). */
+  @ApiProperty({ ...COUNT, description: 'Flagged meter readings among those the figure counts' })
+  suspectMeterReadings!: number;
+  /** Flagged readings of the vehicles, among the vehicle readings the figure counts. */
+  @ApiProperty({ ...COUNT, description: 'Flagged vehicle readings among those the figure counts' })
+  suspectVehicleReadings!: number;
+}
+
 /** What every performance figure carries: a vehicle's whole window, one bucket, or one fleet row. */
-export class PerformanceTotals {
+export class PerformanceTotals extends SuspectCounts {
   /** AC attributed to the vehicle (its share of its meters' AC while linked), kWh. */
   @ApiProperty({ description: "AC attributed to the vehicle (its share of its meters' AC while linked), kWh" })
   acKwh!: number;
@@ -41,6 +57,17 @@ export class PerformanceTotals {
     description: 'vehicleReadings / readings expected at READING_INTERVAL_SECONDS',
   })
   coverage!: number;
+  /**
+   * The threshold the status is judged by: the vehicle's own (device registry), else its meters'
+   * (registry, else FLEET_EFFICIENCY_ALERT_THRESHOLD) weighted by the AC attributed from each.
+   */
+  @ApiProperty({
+    minimum: 0,
+    maximum: 1,
+    description:
+      "The threshold judged by: the vehicle's own (registry), else its meters' weighted by the AC attributed from each",
+  })
+  threshold!: number;
   @ApiProperty({
     enum: VEHICLE_STATUSES,
     description: 'insufficient_data: no DC while linked, no AC, or coverage under MIN_COVERAGE',
