@@ -17,7 +17,6 @@ import {
   LOCK_DEVICES,
   MODES_OF,
   type ModeRow,
-  THRESHOLDS_OF,
   UPSERT_DEVICE,
 } from './devices.sql.ts';
 
@@ -138,15 +137,6 @@ export class DevicesService {
   async lock(em: EntityManager, devices: { kind: DeviceKind; id: string }[]): Promise<void> {
     if (devices.length === 0) return;
     await em.query(LOCK_DEVICES, [devices.map((d) => d.kind), devices.map((d) => d.id)]);
-  }
-
-  /** Efficiency thresholds set on these devices (decimal text), by deviceKey. */
-  async thresholdsOf(meterIds: string[], vehicleIds: string[]): Promise<Map<string, string>> {
-    const rows = await this.dataSource.query<{ kind: DeviceKind; device_id: string; efficiency_threshold: string }[]>(
-      THRESHOLDS_OF,
-      [meterIds, vehicleIds],
-    );
-    return new Map(rows.map((row) => [deviceKey(row.kind, row.device_id), row.efficiency_threshold]));
   }
 }
 

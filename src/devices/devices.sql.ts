@@ -70,12 +70,6 @@ JOIN devices d ON d.kind = m.kind AND d.device_id = m.device_id
 WHERE (m.kind = 'meter' AND m.device_id = ANY($1::text[])) OR (m.kind = 'vehicle' AND m.device_id = ANY($2::text[]))
 ORDER BY m.kind, m.device_id, m.effective_from`;
 
-/** Efficiency thresholds set on devices. $1 meter ids, $2 vehicle ids. */
-export const THRESHOLDS_OF = `
-SELECT kind, device_id, efficiency_threshold::text AS efficiency_threshold FROM devices
-WHERE efficiency_threshold IS NOT NULL
-  AND ((kind = 'meter' AND device_id = ANY($1::text[])) OR (kind = 'vehicle' AND device_id = ANY($2::text[])))`;
-
 export interface DeviceRow {
   device_id: string;
   energy_mode: 'interval' | 'register';
