@@ -15,6 +15,8 @@ import {
   LATEST_READING,
   LOCK_DEVICE,
   LOCK_DEVICES,
+  LOCK_REGISTRY,
+  LOCK_REGISTRY_SHARED,
   MODES_OF,
   type ModeRow,
   UPSERT_DEVICE,
@@ -57,6 +59,7 @@ export class DevicesService {
 
   async put(kind: DeviceKind, id: string, body: PutDeviceBody): Promise<DeviceSettings> {
     await this.dataSource.transaction(async (em) => {
+      await em.query(LOCK_REGISTRY); // waits for the flushes in progress: their readings are then visible
       await em.query(LOCK_DEVICE, [kind, id]);
       const [current] = await em.query<DeviceRow[]>(DEVICE, [kind, id]);
       const currentMode: EnergyMode = current?.energy_mode ?? 'interval';
@@ -113,10 +116,16 @@ export class DevicesService {
     );
   }
 
-  /** The mode periods and derivation settings of the registered devices among a flush's, inside its transaction. */
+  /**
+   * The mode periods and derivation settings of the registered devices among a flush's, inside its
+   * transaction, which from here on holds the registry lock shared (LOCK_REGISTRY_SHARED): no
+   * registry change can decide on these devices' readings until the flush has committed. The modes
+   * are read in a statement after the lock, so they include every change committed before it.
+   */
   async modesOf(em: EntityManager, meterIds: string[], vehicleIds: string[]): Promise<Map<string, DeviceModes>> {
     const modes = new Map<string, DeviceModes>();
     if (meterIds.length === 0 && vehicleIds.length === 0) return modes;
+    await em.query(LOCK_REGISTRY_SHARED);
     const rows = await em.query<ModeRow[]>(MODES_OF, [meterIds, vehicleIds]);
     for (const row of rows) {
       const key = deviceKey(row.kind, row.device_id);

@@ -10,6 +10,20 @@
  */
 export const LOCK_DEVICE = `SELECT pg_advisory_xact_lock(hashtextextended('device:' || $1::text || ':' || $2::text, 0))`;
 
+/**
+ * The registry's own lock, one for all devices: every flush holds it shared from before it reads the
+ * modes of its devices until it commits, and a registry change takes it exclusively before it looks
+ * at a device's readings. So a change never decides on readings that a flush is storing under the
+ * mode it read before the change (a device registered "before its first reading" while that reading
+ * is being stored as interval energy, or a mode change whose `effectiveFrom` a committing flush is
+ * about to pass). One key, not one per device: a flush of thousands of devices takes one lock, and
+ * registry changes are rare operator actions that wait for the flushes in progress (milliseconds).
+ * Both take it before any device lock (LOCK_DEVICE, LOCK_DEVICES): one order, no deadlock.
+ */
+const REGISTRY_LOCK_KEY = `hashtextextended('device-registry', 0)`;
+export const LOCK_REGISTRY_SHARED = `SELECT pg_advisory_xact_lock_shared(${REGISTRY_LOCK_KEY})`;
+export const LOCK_REGISTRY = `SELECT pg_advisory_xact_lock(${REGISTRY_LOCK_KEY})`;
+
 /** Several devices' locks in one statement, in key order (no deadlock between flushes). $1 kinds, $2 ids. */
 export const LOCK_DEVICES = `
 SELECT count(pg_advisory_xact_lock(key))::int AS locked

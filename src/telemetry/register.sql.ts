@@ -3,7 +3,12 @@
  * transaction under the devices' derivation locks.
  */
 
-/** How many stored readings around a flush's new ones are read to re-derive the steps they touch. */
+/**
+ * How many stored readings around a flush's new ones are read to re-derive the steps they touch.
+ * Glitches never follow one another (a glitch's next reading is back at its base, so it is an
+ * increase), so the base of the reading before the new ones is among the two before it, and a new
+ * reading changes at most the steps of the next two or three: 16 leaves a wide margin.
+ */
 export const CONTEXT_ROWS = 16;
 
 const TABLE = {

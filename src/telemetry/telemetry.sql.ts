@@ -1,3 +1,15 @@
+/** A flush's readings as rows: meters $1–$7, vehicles $8–$15 (see STORE_READINGS). */
+const READINGS_IN = `
+meter_in AS (
+  SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::numeric[], $4::numeric[], $5::float8[], $6::text[], $7::text[])
+    AS t(meter_id, ts, kwh, reported, voltage, quality, reason)
+),
+vehicle_in AS (
+  SELECT * FROM unnest($8::text[], $9::timestamptz[], $10::float8[], $11::numeric[], $12::numeric[], $13::float8[],
+                       $14::text[], $15::text[])
+    AS t(vehicle_id, ts, soc, kwh, reported, battery_temp, quality, reason)
+)`;
+
 /**
  * One statement stores a flush's new readings, both streams (inside the flush's transaction, after
  * the register derivation: see TelemetryWriter). Data-modifying CTEs:
@@ -5,8 +17,6 @@
  *    and RETURNING names the rows that were new, so the caller can count duplicates. Each row carries
  *    the energy counted (kwh_*: 0 unless quality is 'ok'), the value as sent when it differs
  *    (reported_kwh: registers, suspect readings; NULL otherwise) and its quality and reason;
- *  - conflicts: of the readings not stored, those whose stored reading (seen in the statement's
- *    snapshot) holds other values: probed by primary key for the duplicates only;
  *  - live: one row per device (newest reading of the flush, the value as sent), upserted only if it
  *    is newer than the stored one, so the live row only moves forward in time;
  *  - hourly roll-ups: the rows the history INSERT returned (never a duplicate) are summed per device
@@ -19,19 +29,12 @@
  * Meters: $1 ids, $2 ts, $3 kWh counted, $4 kWh as sent (or NULL), $5 voltage, $6 quality, $7 reason;
  * vehicles: $8 ids, $9 ts, $10 soc, $11 kWh counted, $12 kWh as sent (or NULL), $13 battery temp,
  * $14 quality, $15 reason.
- * Returns one row per reading stored (outcome 'stored', with its quality) or conflicting ('conflict'):
- * kind ('meter' | 'vehicle'), device_id, micros (epoch µs, text).
+ * Returns one row per reading stored (outcome 'stored', with its quality): kind ('meter' | 'vehicle'),
+ * device_id, micros (epoch µs, text). The readings not stored are duplicates; CONFLICTS_AMONG then
+ * tells which of them conflict.
  */
 export const STORE_READINGS = `
-WITH meter_in AS (
-  SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::numeric[], $4::numeric[], $5::float8[], $6::text[], $7::text[])
-    AS t(meter_id, ts, kwh, reported, voltage, quality, reason)
-),
-vehicle_in AS (
-  SELECT * FROM unnest($8::text[], $9::timestamptz[], $10::float8[], $11::numeric[], $12::numeric[], $13::float8[],
-                       $14::text[], $15::text[])
-    AS t(vehicle_id, ts, soc, kwh, reported, battery_temp, quality, reason)
-),
+WITH ${READINGS_IN},
 meter_history AS (
   INSERT INTO meter_telemetry (meter_id, ts, kwh_consumed_ac, reported_kwh, voltage, quality, quality_reason, received_at)
   SELECT meter_id, ts, kwh, reported, voltage, quality, reason, now() FROM meter_in ORDER BY meter_id, ts
@@ -44,27 +47,6 @@ vehicle_history AS (
   SELECT vehicle_id, ts, soc, kwh, reported, battery_temp, quality, reason, now() FROM vehicle_in ORDER BY vehicle_id, ts
   ON CONFLICT (vehicle_id, ts) DO NOTHING
   RETURNING vehicle_id AS device_id, ts, kwh_delivered_dc, battery_temp, quality
-),
-meter_conflicts AS (
-  SELECT i.meter_id AS device_id, i.ts
-  FROM (SELECT * FROM meter_in i
-        WHERE NOT EXISTS (SELECT 1 FROM meter_history h WHERE h.device_id = i.meter_id AND h.ts = i.ts)) i
-  CROSS JOIN LATERAL (
-    SELECT 1 FROM meter_telemetry m
-    WHERE m.meter_id = i.meter_id AND m.ts = i.ts
-      AND (coalesce(m.reported_kwh, m.kwh_consumed_ac) <> coalesce(i.reported, i.kwh) OR m.voltage <> i.voltage)
-  ) differs
-),
-vehicle_conflicts AS (
-  SELECT i.vehicle_id AS device_id, i.ts
-  FROM (SELECT * FROM vehicle_in i
-        WHERE NOT EXISTS (SELECT 1 FROM vehicle_history h WHERE h.device_id = i.vehicle_id AND h.ts = i.ts)) i
-  CROSS JOIN LATERAL (
-    SELECT 1 FROM vehicle_telemetry v
-    WHERE v.vehicle_id = i.vehicle_id AND v.ts = i.ts
-      AND (coalesce(v.reported_kwh, v.kwh_delivered_dc) <> coalesce(i.reported, i.kwh) OR v.soc <> i.soc
-           OR v.battery_temp <> i.battery_temp)
-  ) differs
 ),
 meter_live AS (
   INSERT INTO meter_live_status AS live (meter_id, ts, kwh_consumed_ac, voltage, received_at)
@@ -107,10 +89,27 @@ SELECT 'meter' AS kind, device_id, (extract(epoch FROM ts) * 1000000)::int8::tex
 FROM meter_history
 UNION ALL
 SELECT 'vehicle', device_id, (extract(epoch FROM ts) * 1000000)::int8::text, 'stored', quality FROM vehicle_history
+`;
+
+/**
+ * Of readings that were not stored (duplicates of stored rows, in STORE_READINGS' parameters), those
+ * whose stored reading holds other values: conflicting duplicates. A statement of its own, after
+ * STORE_READINGS in the same transaction, so that it sees a row that another transaction (another
+ * flush, another replica) committed while STORE_READINGS waited on it: STORE_READINGS' own snapshot
+ * predates that row, and would have counted the conflict as a plain duplicate.
+ * Returns kind, device_id, micros (epoch µs, text), outcome 'conflict'.
+ */
+export const CONFLICTS_AMONG = `
+WITH ${READINGS_IN}
+SELECT 'meter' AS kind, i.meter_id AS device_id, (extract(epoch FROM i.ts) * 1000000)::int8::text AS micros,
+       'conflict' AS outcome, NULL AS quality
+FROM meter_in i JOIN meter_telemetry m ON m.meter_id = i.meter_id AND m.ts = i.ts
+WHERE coalesce(m.reported_kwh, m.kwh_consumed_ac) <> coalesce(i.reported, i.kwh) OR m.voltage <> i.voltage
 UNION ALL
-SELECT 'meter', device_id, (extract(epoch FROM ts) * 1000000)::int8::text, 'conflict', NULL FROM meter_conflicts
-UNION ALL
-SELECT 'vehicle', device_id, (extract(epoch FROM ts) * 1000000)::int8::text, 'conflict', NULL FROM vehicle_conflicts
+SELECT 'vehicle', i.vehicle_id, (extract(epoch FROM i.ts) * 1000000)::int8::text, 'conflict', NULL
+FROM vehicle_in i JOIN vehicle_telemetry v ON v.vehicle_id = i.vehicle_id AND v.ts = i.ts
+WHERE coalesce(v.reported_kwh, v.kwh_delivered_dc) <> coalesce(i.reported, i.kwh) OR v.soc <> i.soc
+   OR v.battery_temp <> i.battery_temp
 `;
 
 export interface StoredReadingRow {

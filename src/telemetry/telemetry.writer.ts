@@ -7,7 +7,7 @@ import { Metrics } from '../observability/metrics.ts';
 import { boundsOf, type MeasuredReading, measureInterval } from './measurement.ts';
 import { type IngestAck, type Reading, readingKey } from './reading.ts';
 import { RegisterDeriver, type RegisterGroup } from './register-deriver.ts';
-import { STORE_READINGS, type StoredReadingRow } from './telemetry.sql.ts';
+import { CONFLICTS_AMONG, STORE_READINGS, type StoredReadingRow } from './telemetry.sql.ts';
 
 interface PendingRequest {
   readings: Reading[];
@@ -257,8 +257,25 @@ export class TelemetryWriter implements BeforeApplicationShutdown {
     const columns = emptyColumns();
     for (const item of measured) addToColumns(columns, item);
     const rows = await em.query<StoredReadingRow[]>(STORE_READINGS, toParameters(columns));
+    rows.push(...(await this.conflictsAmongDuplicates(em, measured, rows)));
     await revise();
     return { rows, registerConflicts: outcome.conflicts, revised: outcome.revised, measured };
+  }
+
+  /** Of the measured readings STORE_READINGS did not store (duplicates), those stored with other values. */
+  private async conflictsAmongDuplicates(
+    em: EntityManager,
+    measured: MeasuredReading[],
+    stored: StoredReadingRow[],
+  ): Promise<StoredReadingRow[]> {
+    if (stored.length === measured.length) return [];
+    const storedKeys = new Set(stored.map((row) => readingKey(row.kind, row.device_id, row.micros)));
+    const duplicates = emptyColumns();
+    for (const item of measured) {
+      const { kind, deviceId, instant } = item.reading;
+      if (!storedKeys.has(readingKey(kind, deviceId, instant.epochMicros))) addToColumns(duplicates, item);
+    }
+    return em.query<StoredReadingRow[]>(CONFLICTS_AMONG, toParameters(duplicates));
   }
 
   private reportConflict(reading: Reading): void {
