@@ -1,4 +1,4 @@
-import type { CsvTable } from '../common/csv/csv-table.ts';
+import { type CsvTable, fileStamp } from '../common/csv/csv-table.ts';
 import type { FleetReport } from './dto/fleet.dto.ts';
 import type { MeterPerformance } from './dto/meter-performance.dto.ts';
 import type { VehiclePerformance } from './dto/performance.dto.ts';
@@ -8,11 +8,6 @@ import type { VehiclePerformance } from './dto/performance.dto.ts';
  * one header row. Where an answer holds several kinds of rows (a vehicle's totals, its meters and
  * its buckets), a `kind` column says which each row is.
  */
-
-/** `2026-11-26T00:00:00.000Z` → `2026-11-26T000000Z`: no colons in a file name. */
-function stamp(instant: string): string {
-  return instant.replace(/\.000Z$/, 'Z').replaceAll(':', '');
-}
 
 const SUSPECT_COUNTS = ['suspectReadings', 'suspectMeterReadings', 'suspectVehicleReadings'] as const;
 
@@ -33,14 +28,14 @@ const VEHICLE_FIGURES = [
 /** One row per vehicle of the page, in the report's order; the window on every row. */
 export const FLEET_CSV: CsvTable<FleetReport> = {
   columns: ['from', 'to', 'vehicleId', 'meterId', ...VEHICLE_FIGURES, 'belowThreshold'],
-  filename: (report) => `fleet_${stamp(report.from)}_${stamp(report.to)}.csv`,
+  filename: (report) => `fleet_${fileStamp(report.from)}_${fileStamp(report.to)}.csv`,
   rows: (report) => report.items.map((item) => ({ from: report.from, to: report.to, ...item })),
 };
 
 /** kind `total` (the window; meterId = the current link), `meter` (each meter used), `bucket`. */
 export const VEHICLE_CSV: CsvTable<VehiclePerformance> = {
   columns: ['kind', 'vehicleId', 'meterId', 'from', 'to', ...VEHICLE_FIGURES],
-  filename: (answer) => `vehicle_${answer.vehicleId}_${stamp(answer.from)}_${stamp(answer.to)}.csv`,
+  filename: (answer) => `vehicle_${answer.vehicleId}_${fileStamp(answer.from)}_${fileStamp(answer.to)}.csv`,
   *rows(answer) {
     const { meters, buckets, ...total } = answer;
     yield { kind: 'total', ...total };
@@ -66,7 +61,7 @@ export const METER_CSV: CsvTable<MeterPerformance> = {
     ...SUSPECT_COUNTS,
     'threshold',
   ],
-  filename: (answer) => `meter_${answer.meterId}_${stamp(answer.from)}_${stamp(answer.to)}.csv`,
+  filename: (answer) => `meter_${answer.meterId}_${fileStamp(answer.from)}_${fileStamp(answer.to)}.csv`,
   *rows(answer) {
     const { vehicles, buckets, ...total } = answer;
     const window = { meterId: answer.meterId, from: answer.from, to: answer.to };

@@ -1,9 +1,11 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/require-role.decorator.ts';
+import { CsvExport } from '../common/csv/csv-export.decorator.ts';
 import { MeterIdParams, VehicleIdParams } from '../common/validation/device-id.params.ts';
 import { ApiErrors } from '../openapi/api-errors.decorator.ts';
 import { ListReadingsQuery, MeterReadingsPage, VehicleReadingsPage } from './dto/readings.dto.ts';
+import { METER_READINGS_CSV, VEHICLE_READINGS_CSV } from './readings.csv.ts';
 import { ReadingsService } from './readings.service.ts';
 
 /** What was stored, counted and flagged, reading by reading (README "Data quality"). */
@@ -16,9 +18,10 @@ export class ReadingsController {
   @Get('meters/:meterId/readings')
   @ApiOperation({
     summary: "A meter's stored readings over a window: as sent, energy counted, quality and why",
-    description: 'Default window: the last 24 hours. Oldest first; keyset pages (after = nextCursor).',
+    description:
+      'Default window: the last 24 hours. Oldest first; keyset pages (after = nextCursor; in CSV the Next-Cursor header).',
   })
-  @ApiOkResponse({ type: MeterReadingsPage })
+  @CsvExport(METER_READINGS_CSV, MeterReadingsPage)
   @ApiErrors(400)
   meter(@Param() params: MeterIdParams, @Query() query: ListReadingsQuery): Promise<MeterReadingsPage> {
     return this.readings.meter(params.meterId, query);
@@ -27,9 +30,10 @@ export class ReadingsController {
   @Get('vehicles/:vehicleId/readings')
   @ApiOperation({
     summary: "A vehicle's stored readings over a window: as sent, energy counted, quality and why",
-    description: 'Default window: the last 24 hours. Oldest first; keyset pages (after = nextCursor).',
+    description:
+      'Default window: the last 24 hours. Oldest first; keyset pages (after = nextCursor; in CSV the Next-Cursor header).',
   })
-  @ApiOkResponse({ type: VehicleReadingsPage })
+  @CsvExport(VEHICLE_READINGS_CSV, VehicleReadingsPage)
   @ApiErrors(400)
   vehicle(@Param() params: VehicleIdParams, @Query() query: ListReadingsQuery): Promise<VehicleReadingsPage> {
     return this.readings.vehicle(params.vehicleId, query);

@@ -33,7 +33,7 @@ export class ReadingsService {
       kwhConsumedAc: row.kwh_sent,
       voltage: row.voltage!,
     }));
-    return { from, to, ...toKeysetPage(items, query.limit, (item) => item.timestamp) };
+    return { meterId, from, to, ...toKeysetPage(items, query.limit, (item) => item.timestamp) };
   }
 
   async vehicle(vehicleId: string, query: ListReadingsQuery): Promise<VehicleReadingsPage> {
@@ -45,7 +45,7 @@ export class ReadingsService {
       kwhDeliveredDc: row.kwh_sent,
       batteryTemp: row.battery_temp!,
     }));
-    return { from, to, ...toKeysetPage(items, query.limit, (item) => item.timestamp) };
+    return { vehicleId, from, to, ...toKeysetPage(items, query.limit, (item) => item.timestamp) };
   }
 
   private parameters(deviceId: string, query: ListReadingsQuery): { from: string; to: string; params: unknown[] } {

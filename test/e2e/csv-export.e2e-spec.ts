@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import request from 'supertest';
 import { meterReading, vehicleReading } from '../builders/readings.builder.ts';
 import { createTestApp, type TestApp } from '../setup/test-app.ts';
-import { ingest, link } from '../support/api.ts';
+import { ingest, link, postTelemetry } from '../support/api.ts';
 import { expectErrorBody } from '../support/http.ts';
 
 /**
@@ -175,5 +175,76 @@ describe("a vehicle's and a meter's answers as CSV", () => {
   it('404 stays JSON', async () => {
     const res = await request(t.server).get('/v1/analytics/meters/csv-none').query({ format: 'csv' }).expect(404);
     expectErrorBody(res, 404);
+  });
+});
+
+describe("a device's readings list as CSV", () => {
+  beforeAll(async () => {
+    await postTelemetry(t, [
+      meterReading('csv-rm', '2026-03-15T10:00:00Z', 1),
+      meterReading('csv-rm', '2026-03-15T10:01:00Z', 2, 2000), // suspect: voltage
+      meterReading('csv-rm', '2026-03-15T10:02:00Z', 3),
+      vehicleReading('csv-rv', '2026-03-15T10:00:00Z', 0.9, 150), // suspect: temperature
+    ]);
+  });
+
+  it.each([
+    ['meters/csv-rm', { accept: 'text/csv' }, {}],
+    ['vehicles/csv-rv', {}, { format: 'csv' }],
+  ])('%s: one row per item of the JSON page, the device id first', async (path, headers, extra) => {
+    const json = (await request(t.server).get(`/v1/${path}/readings`).query(WINDOW).expect(200)).body;
+    const res = await request(t.server)
+      .get(`/v1/${path}/readings`)
+      .set(headers)
+      .query({ ...WINDOW, ...extra })
+      .expect(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    const [kind, id] = path.split('/') as [string, string];
+    const idField = kind === 'meters' ? 'meterId' : 'vehicleId';
+    expect(res.headers['content-disposition']).toBe(
+      `attachment; filename="${kind.slice(0, -1)}_${id}_readings_2026-03-15T000000Z_2026-03-15T120000Z.csv"`,
+    );
+    expect(rowsOf(res.text)).toEqual(
+      json.items.map((item: Record<string, unknown>) =>
+        Object.fromEntries(Object.entries({ [idField]: id, ...item }).map(([key, value]) => [key, field(value)])),
+      ),
+    );
+  });
+
+  it('filters by quality, pages with the Next-Cursor header, and exports more than a JSON page', async () => {
+    const flagged = rowsOf(
+      (
+        await request(t.server)
+          .get('/v1/meters/csv-rm/readings')
+          .query({ ...WINDOW, quality: 'flagged', format: 'csv' })
+      ).text,
+    );
+    expect(flagged.map((row) => [row.timestamp, row.quality, row.qualityReason])).toEqual([
+      ['2026-03-15T10:01:00.000Z', 'suspect', 'voltage_above_max'],
+    ]);
+    const first = await request(t.server)
+      .get('/v1/meters/csv-rm/readings')
+      .query({ ...WINDOW, limit: 2, format: 'csv' })
+      .expect(200);
+    expect(rowsOf(first.text)).toHaveLength(2);
+    const json = (
+      await request(t.server)
+        .get('/v1/meters/csv-rm/readings')
+        .query({ ...WINDOW, limit: 2 })
+    ).body;
+    expect(first.headers['next-cursor']).toBe(json.nextCursor);
+    const rest = await request(t.server)
+      .get('/v1/meters/csv-rm/readings')
+      .query({ ...WINDOW, limit: 100_000, after: first.headers['next-cursor'], format: 'csv' })
+      .expect(200);
+    expect(rowsOf(rest.text).map((row) => row.timestamp)).toEqual(['2026-03-15T10:02:00.000Z']);
+    expect(rest.headers['next-cursor']).toBeUndefined();
+    const tooBig = await request(t.server).get('/v1/meters/csv-rm/readings').query({ limit: 1001 }).expect(400);
+    expectErrorBody(tooBig, 400);
+    const bad = await request(t.server)
+      .get('/v1/meters/csv-rm/readings')
+      .query({ from: 'x', format: 'csv' })
+      .expect(400);
+    expectErrorBody(bad, 400);
   });
 });

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min, ValidateBy } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsExportLimit } from '../../common/csv/export-limit.ts';
 import { FORMAT_QUERY_SCHEMA, RESPONSE_FORMATS, type ResponseFormat } from '../../common/csv/response-format.ts';
 import {
   DEVICE_ID_SCHEMA,
@@ -18,22 +19,6 @@ export const FLEET_PAGE_MAX = 1000;
 export const FLEET_OFFSET_MAX = 1_000_000;
 /** The largest page of a CSV export (one file for a whole fleet), streamed out. */
 export const FLEET_EXPORT_MAX = 100_000;
-
-/** `limit` ≤ FLEET_PAGE_MAX for JSON, ≤ FLEET_EXPORT_MAX for CSV (`format` is the negotiated one). */
-const IsFleetLimit = (): PropertyDecorator =>
-  ValidateBy({
-    name: 'isFleetLimit',
-    validator: {
-      validate: (value: unknown, args) =>
-        typeof value === 'number' && value <= fleetLimitMax((args?.object as FleetQuery | undefined)?.format),
-      defaultMessage: (args) =>
-        `$property must not be greater than ${fleetLimitMax((args?.object as FleetQuery | undefined)?.format)}`,
-    },
-  });
-
-function fleetLimitMax(format: ResponseFormat | undefined): number {
-  return format === 'csv' ? FLEET_EXPORT_MAX : FLEET_PAGE_MAX;
-}
 
 /**
  * The fleet report's window is whole UTC hours (it reads hourly roll-ups): `from` and `to` must
@@ -59,7 +44,7 @@ export class FleetQuery {
     description: `At most ${FLEET_PAGE_MAX} for JSON, ${FLEET_EXPORT_MAX} for CSV (a whole fleet in one file)`,
   })
   @IsOptional()
-  @IsFleetLimit()
+  @IsExportLimit(FLEET_PAGE_MAX, FLEET_EXPORT_MAX)
   @Min(1)
   @IsInt()
   @Type(() => Number)

@@ -37,17 +37,18 @@ export class CsvExportInterceptor implements NestInterceptor {
     // A `format` that was sent is left as it is, for validation to refuse when it is neither json nor csv.
     request.query.format ??= format;
     if (format === 'json') return next.handle();
-    return next.handle().pipe(map((answer) => csvFile(table, answer)));
+    return next.handle().pipe(map((answer) => csvFile(table, answer, reply)));
   }
 }
 
-function csvFile<T>(table: CsvTable<T>, answer: T): StreamableFile {
+function csvFile<T>(table: CsvTable<T>, answer: T, reply: FastifyReply): StreamableFile {
   const csv = stringify({
     header: true,
     columns: [...table.columns],
     cast: { boolean: (value) => String(value), date: (value) => value.toISOString() },
   });
   Readable.from(table.rows(answer)).pipe(csv);
+  for (const [name, value] of Object.entries(table.headers?.(answer) ?? {})) void reply.header(name, value);
   return new StreamableFile(csv, {
     type: `${CSV_MEDIA_TYPE}; charset=utf-8`,
     disposition: `attachment; filename="${table.filename(answer)}"`,

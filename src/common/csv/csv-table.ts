@@ -8,4 +8,11 @@ export interface CsvTable<T> {
   /** The download's file name (safe characters only: device ids and ISO instants qualify). */
   filename(answer: T): string;
   rows(answer: T): Iterable<Record<string, unknown>>;
+  /** Response headers that carry what the rows cannot (a keyset page's next cursor). */
+  headers?(answer: T): Record<string, string>;
+}
+
+/** `2026-11-26T00:00:00.000Z` → `2026-11-26T000000Z`: an instant for a file name (no colons). */
+export function fileStamp(instant: string): string {
+  return instant.replace(/\.000Z$/, 'Z').replaceAll(':', '');
 }

@@ -1,11 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Min } from 'class-validator';
+import { IsExportLimit } from '../../common/csv/export-limit.ts';
+import { FORMAT_QUERY_SCHEMA, RESPONSE_FORMATS, type ResponseFormat } from '../../common/csv/response-format.ts';
 import type { KeysetPage } from '../../common/pagination/keyset-page.ts';
-import { INSTANT_WITH_ZONE_SCHEMA, IsInstantWithZone, UTC_INSTANT_SCHEMA } from '../../common/validation/decorators.ts';
+import {
+  DEVICE_ID_SCHEMA,
+  INSTANT_WITH_ZONE_SCHEMA,
+  IsInstantWithZone,
+  UTC_INSTANT_SCHEMA,
+} from '../../common/validation/decorators.ts';
 import { QUALITIES, type Quality } from '../reading.ts';
 
 export const READINGS_PAGE_MAX = 1000;
+/** The largest CSV export of a device's readings (69 days at one a minute), streamed out. */
+export const READINGS_EXPORT_MAX = 100_000;
 /** A quality, or `flagged` for every reading that is not ok. */
 export type QualityFilter = Quality | 'flagged';
 export const QUALITY_FILTERS: readonly QualityFilter[] = [...QUALITIES, 'flagged'];
@@ -27,9 +36,15 @@ export class ListReadingsQuery {
   @IsOptional()
   @IsIn(QUALITY_FILTERS)
   quality?: QualityFilter;
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: READINGS_PAGE_MAX, default: 100 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: READINGS_EXPORT_MAX,
+    default: 100,
+    description: `At most ${READINGS_PAGE_MAX} for JSON, ${READINGS_EXPORT_MAX} for CSV`,
+  })
   @IsOptional()
-  @Max(READINGS_PAGE_MAX)
+  @IsExportLimit(READINGS_PAGE_MAX, READINGS_EXPORT_MAX)
   @Min(1)
   @IsInt()
   @Type(() => Number)
@@ -38,6 +53,11 @@ export class ListReadingsQuery {
   @IsOptional()
   @IsInstantWithZone()
   after?: string;
+  /** json (default) or csv; `Accept: text/csv` asks for CSV too. */
+  @ApiPropertyOptional(FORMAT_QUERY_SCHEMA)
+  @IsOptional()
+  @IsIn(RESPONSE_FORMATS)
+  format?: ResponseFormat;
 }
 
 /** What every stored reading shows: when, what it counts, its quality and why. */
@@ -69,6 +89,7 @@ export class StoredVehicleReading extends StoredReadingFacts {
 }
 
 export class MeterReadingsPage implements KeysetPage<StoredMeterReading> {
+  @ApiProperty(DEVICE_ID_SCHEMA) meterId!: string;
   @ApiProperty(UTC_INSTANT_SCHEMA) from!: string;
   @ApiProperty(UTC_INSTANT_SCHEMA) to!: string;
   @ApiProperty({ type: [StoredMeterReading] }) items!: StoredMeterReading[];
@@ -77,6 +98,7 @@ export class MeterReadingsPage implements KeysetPage<StoredMeterReading> {
 }
 
 export class VehicleReadingsPage implements KeysetPage<StoredVehicleReading> {
+  @ApiProperty(DEVICE_ID_SCHEMA) vehicleId!: string;
   @ApiProperty(UTC_INSTANT_SCHEMA) from!: string;
   @ApiProperty(UTC_INSTANT_SCHEMA) to!: string;
   @ApiProperty({ type: [StoredVehicleReading] }) items!: StoredVehicleReading[];
