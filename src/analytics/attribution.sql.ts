@@ -175,21 +175,24 @@ raw_units AS (
   ) linked
   GROUP BY 1, 2, 3, 4
 ),
-members AS (
-  SELECT w.meter_id, w.hour, ${BUCKET_OF('w.hour')} AS bucket, ''::text AS set_key, w.kwh AS ac, w.readings AS n,
-         w.flagged, p.vehicle_id
-  FROM meter_whole w
-  LEFT JOIN periods p ON p.meter_id = w.meter_id AND p.valid_from <= w.hour AND p.valid_to >= w.hour + ${HOUR}
-  UNION ALL
-  SELECT u.meter_id, u.hour, u.bucket, coalesce(array_to_string(u.vehicles, ' '), ''), u.ac, u.n, u.flagged,
-         v.vehicle_id
-  FROM raw_units u LEFT JOIN LATERAL unnest(u.vehicles) AS v(vehicle_id) ON true
+-- A whole-hour member's weight is its vehicle's roll-up of that hour: its period covers the hour, and no
+-- bound of it falls inside (that would make the hour a cut hour, read raw). One scan of vehicle_hourly
+-- for the scope's vehicles, hash-joined (MATERIALIZED: no per-member index lookup), instead of a range
+-- scan per period, a sort and a join of every member against the weights.
+scope_vehicle_hourly AS MATERIALIZED (
+  SELECT vehicle_id, hour, kwh FROM vehicle_hourly
+  WHERE vehicle_id = ANY(ARRAY(SELECT vehicle_id FROM periods)) AND hour >= $5::timestamptz AND hour < $6::timestamptz
 ),
-weights AS (
-  SELECT p.vehicle_id, p.meter_id, vh.hour, vh.kwh AS dc
-  FROM periods p
-  JOIN vehicle_hourly vh ON vh.vehicle_id = p.vehicle_id
-   AND vh.hour >= greatest(p.valid_from, $3::timestamptz) AND vh.hour + ${HOUR} <= least(p.valid_to, $4::timestamptz)
+raw_hours AS (
+  SELECT DISTINCT meter_id, hour FROM raw_units
+),
+-- Raw units' weights (cut, edge or bucket-cut hours): DC while linked to the unit's meter, from the
+-- roll-up where the period covers the hour, else from raw readings.
+raw_weights AS (
+  SELECT p.vehicle_id, p.meter_id, r.hour, vh.kwh AS dc
+  FROM raw_hours r
+  JOIN periods p ON p.meter_id = r.meter_id AND p.valid_from <= r.hour AND p.valid_to >= r.hour + ${HOUR}
+  JOIN vehicle_hourly vh ON vh.vehicle_id = p.vehicle_id AND vh.hour = r.hour
   UNION ALL
   SELECT p.vehicle_id, p.meter_id, b.hour, sum(t.kwh_delivered_dc)
   FROM (SELECT DISTINCT vehicle_id, meter_id, hour FROM bounds) b
@@ -200,17 +203,29 @@ weights AS (
    AND t.ts >= $3::timestamptz AND t.ts < $4::timestamptz
   GROUP BY 1, 2, 3
 ),
+members AS (
+  SELECT w.meter_id, w.hour, ${BUCKET_OF('w.hour')} AS bucket, ''::text AS set_key, w.kwh AS ac, w.readings AS n,
+         w.flagged, p.vehicle_id, coalesce(vh.kwh, 0) AS w
+  FROM meter_whole w
+  LEFT JOIN periods p ON p.meter_id = w.meter_id AND p.valid_from <= w.hour AND p.valid_to >= w.hour + ${HOUR}
+  LEFT JOIN scope_vehicle_hourly vh ON vh.vehicle_id = p.vehicle_id AND vh.hour = w.hour
+  UNION ALL
+  SELECT u.meter_id, u.hour, u.bucket, coalesce(array_to_string(u.vehicles, ' '), ''), u.ac, u.n, u.flagged,
+         v.vehicle_id, coalesce(rw.dc, 0)
+  FROM raw_units u LEFT JOIN LATERAL unnest(u.vehicles) AS v(vehicle_id) ON true
+  LEFT JOIN (SELECT vehicle_id, meter_id, hour, sum(dc) AS dc FROM raw_weights GROUP BY 1, 2, 3) rw
+    ON rw.vehicle_id = v.vehicle_id AND rw.meter_id = u.meter_id AND rw.hour = u.hour
+),
 weighted AS (
-  SELECT m.meter_id, m.hour, m.bucket, m.ac, m.n, m.flagged, m.vehicle_id,
-         coalesce(w.dc, 0) AS w,
-         count(m.vehicle_id) OVER unit AS k,
-         row_number() OVER (unit ORDER BY m.vehicle_id) AS i,
-         sum(coalesce(w.dc, 0)) OVER unit AS total_w,
-         sum(coalesce(w.dc, 0)) OVER (unit ORDER BY m.vehicle_id) AS cum_w
-  FROM members m
-  LEFT JOIN (SELECT vehicle_id, meter_id, hour, sum(dc) AS dc FROM weights GROUP BY 1, 2, 3) w
-    ON w.vehicle_id = m.vehicle_id AND w.meter_id = m.meter_id AND w.hour = m.hour
-  WINDOW unit AS (PARTITION BY m.meter_id, m.hour, m.bucket, m.set_key)
+  SELECT meter_id, hour, bucket, ac, n, flagged, vehicle_id, w,
+         count(vehicle_id) OVER unit AS k,
+         row_number() OVER (unit ORDER BY vehicle_id) AS i,
+         sum(w) OVER unit AS total_w,
+         sum(w) OVER (unit ORDER BY vehicle_id) AS cum_w
+  FROM members
+  -- Byte order for the partition keys (which unit a row is in; their order does not matter): memcmp instead
+  -- of strcoll in the sort. The vehicle order inside a unit (the rounding order) keeps the column's collation.
+  WINDOW unit AS (PARTITION BY meter_id COLLATE "C", hour, bucket, set_key COLLATE "C")
 ),
 shares AS (
   SELECT meter_id, hour, bucket, vehicle_id, ac, n, flagged, i, total_w = 0 AS idle,
