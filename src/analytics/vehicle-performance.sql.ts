@@ -38,12 +38,11 @@ dc AS (
 ),
 fallback_threshold AS (
   SELECT coalesce(
-    (SELECT efficiency_threshold FROM devices WHERE kind = 'vehicle' AND device_id = $9::text),
     (SELECT d.efficiency_threshold FROM link_periods p
      LEFT JOIN devices d ON d.kind = 'meter' AND d.device_id = p.meter_id
      WHERE p.vehicle_id = $9::text AND p.valid_from < $2::timestamptz AND coalesce(p.valid_to, 'infinity') > $1::timestamptz
      ORDER BY p.valid_from DESC LIMIT 1),
-    $10::numeric) AS t,
+    $10::numeric) AS last_meter,
     (SELECT efficiency_threshold FROM devices WHERE kind = 'vehicle' AND device_id = $9::text) AS own
 ),
 ${BUCKETS},
@@ -87,7 +86,7 @@ SELECT kind, bucket_from, bucket_to, meter_id, period_from, period_to,
 FROM (
   SELECT answer.*, least(coalesce(vehicle_readings, 0) / (extract(epoch FROM coalesce(bucket_to, $2::timestamptz)
            - coalesce(bucket_from, $1::timestamptz))::float8 / $11::float8), 1) AS coverage,
-         coalesce(f.own, expected / NULLIF(ac_kwh, 0), f.t) AS threshold
+         coalesce(f.own, expected / NULLIF(ac_kwh, 0), f.last_meter) AS threshold
   FROM answer CROSS JOIN fallback_threshold f
 ) covered
 ORDER BY kind DESC, bucket_from, meter_id
