@@ -67,6 +67,12 @@ try {
       );
     }
   }
+  // Two readings the service stores but flags suspect (and counts nowhere): the vehicle view lists them.
+  const suspectAt = (hoursBack) => new Date(start + (23 - hoursBack) * HOUR + 2 * 60_000).toISOString();
+  readings.push(
+    { vehicleId: 'ev-005', soc: 60, kwhDeliveredDc: 0.3, batteryTemp: 131.5, timestamp: suspectAt(6) },
+    { meterId: 'meter-5', kwhConsumedAc: 250, voltage: 230, timestamp: suspectAt(3) },
+  );
   for (let i = 0; i < readings.length; i += 5000) await post('/v1/telemetry', readings.slice(i, i + 5000));
 
   const browser = await launchChromium();

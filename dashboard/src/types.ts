@@ -90,3 +90,30 @@ export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
+
+/** A stored reading as the readings lists answer it: as sent, energy counted, quality and why. */
+export interface StoredReading {
+  timestamp: string;
+  energyKwh: number;
+  quality: 'ok' | 'suspect' | 'glitch';
+  qualityReason: string | null;
+  receivedAt: string;
+}
+
+export interface MeterReading extends StoredReading {
+  kwhConsumedAc: number;
+  voltage: number;
+}
+
+export interface VehicleReading extends StoredReading {
+  soc: number;
+  kwhDeliveredDc: number;
+  batteryTemp: number;
+}
+
+export interface ReadingsPage<T extends StoredReading> {
+  from: string;
+  to: string;
+  items: T[];
+  nextCursor: string | null;
+}

@@ -8,7 +8,7 @@ import request from 'supertest';
 import { hashApiKey } from '../../src/auth/api-keys.ts';
 import { meterReading, vehicleReading } from '../builders/readings.builder.ts';
 import { createTestApp, type TestApp } from '../setup/test-app.ts';
-import { ingest, link } from '../support/api.ts';
+import { ingest, link, postTelemetry } from '../support/api.ts';
 import { type HeadlessChromium, launchChromium } from '../support/browser.ts';
 
 /**
@@ -21,6 +21,7 @@ import { type HeadlessChromium, launchChromium } from '../support/browser.ts';
  *   v-c and v-d share depot m-depot: hour 1 AC 10 split by DC 6 : 2 → 7.5 / 2.5; hour 2 AC 2 with
  *   no DC (idle) split equally → c AC 8.5, DC 6 (70.6 %), d AC 3.5, DC 2 (57.1 %);
  *   v-e on m-e: AC 5, no DC → insufficient data.
+ * Two suspect readings change none of these figures: v-c's at 130 °C and m-depot's at 2,000 V.
  * Worst first: v-d, v-b, v-c, v-a, then v-e.
  */
 
@@ -53,6 +54,12 @@ async function seed(t: TestApp, prefix: string): Promise<void> {
     meterReading(id('m-depot'), at(1), 2),
     meterReading(id('m-e'), at(5), 5),
   ]);
+  expect(
+    await postTelemetry(t, [
+      vehicleReading(id('v-c'), at(2, 40), 5, 130),
+      meterReading(id('m-depot'), at(2, 50), 3, 2000),
+    ]),
+  ).toEqual({ accepted: 2, duplicates: 0, suspect: 2, conflicts: 0 });
 }
 
 async function serve(env: Record<string, string> = {}): Promise<{ t: TestApp; base: string }> {
@@ -298,6 +305,55 @@ describe('the dashboard with API keys off', () => {
       meterRows.filter((row) => row.kind === 'vehicle').map((row) => [row.vehicleId, row.acKwh, row.dcKwh]),
     ).toEqual(meter.vehicles.map((v: Record<string, unknown>) => [v.vehicleId, field(v.acKwh), field(v.dcKwh)]));
     expect(meterRows[0]).toMatchObject({ kind: 'total', acKwh: '12', idleAcKwh: '2', unattributedAcKwh: '0' });
+  });
+
+  it('the vehicle and meter views list the flagged readings with why, and download them and all readings as CSV', async () => {
+    const to = new Date(Math.ceil(Date.now() / HOUR) * HOUR).toISOString();
+    const window = { from: new Date(Date.parse(to) - 24 * HOUR).toISOString(), to };
+    const windowQuery = `?from=${window.from}&to=${window.to}`;
+    for (const [kind, id, sent] of [
+      ['vehicle', `${P}v-c`, ['5.00 kWh', '50.0 %', '130.0 °C']],
+      ['meter', `${P}m-depot`, ['3.00 kWh', '2000.0 V']],
+    ] as const) {
+      await open(page, `${base}/dashboard/#/${kind}/${id}${windowQuery}`);
+      const readings = async (quality?: string): Promise<any> =>
+        (
+          await request(t.server)
+            .get(`/v1/${kind}s/${id}/readings`)
+            .query({ ...window, ...(quality ? { quality } : {}) })
+            .expect(200)
+        ).body;
+      const flagged = await readings('flagged');
+      expect(flagged.items).toHaveLength(1);
+      const rows = await page
+        .locator('#flagged-rows tbody tr')
+        .evaluateAll((trs) =>
+          trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td as HTMLElement).innerText)),
+        );
+      expect(rows).toEqual([
+        [
+          en({ dateStyle: 'medium', timeStyle: 'short' }).format(new Date(flagged.items[0].timestamp)),
+          ...sent,
+          '0.00 kWh',
+          'suspect',
+          kind === 'vehicle' ? 'battery_temp_out_of_range' : 'voltage_above_max',
+        ],
+      ]);
+
+      const [flaggedCsv] = await Promise.all([page.waitForEvent('download'), page.click('[data-csv="flagged"]')]);
+      expect(flaggedCsv.suggestedFilename()).toMatch(new RegExp(`^${kind}_${id}_readings_.*\\.csv$`));
+      const asCsv = (item: Record<string, unknown>): Record<string, string> =>
+        Object.fromEntries(Object.entries({ [`${kind}Id`]: id, ...item }).map(([k, v]) => [k, field(v)]));
+      expect(await csvOf(flaggedCsv)).toEqual(flagged.items.map(asCsv));
+      const all = await readings();
+      expect(all.items.length).toBeGreaterThan(1);
+      const [allCsv] = await Promise.all([page.waitForEvent('download'), page.click('[data-csv="readings"]')]);
+      expect(await csvOf(allCsv)).toEqual(all.items.map(asCsv));
+    }
+
+    // A device with nothing flagged says so.
+    await open(page, `${base}/dashboard/#/vehicle/${P}v-a`);
+    expect(await page.locator('#flagged-readings .empty').innerText()).toBe('No flagged readings in this window.');
   });
 
   it('the live view lists the devices that went silent', async () => {

@@ -4,6 +4,7 @@ import { h, replaceChildren } from '../dom.ts';
 import { count, kwh, percent, windowText } from '../format.ts';
 import type { MeterPerformance } from '../types.ts';
 import { csvButton, errorBox, figure, loading, suspectFigure } from './common.ts';
+import { flaggedReadings } from './readings.ts';
 import { BUCKETS, bucketOf, bucketSelect, windowOf } from './vehicle.ts';
 
 /** A meter (depot): its AC against its vehicles' DC, each vehicle's share, idle and unattributed AC. */
@@ -101,4 +102,5 @@ export async function meterView(root: HTMLElement, meterId: string, params: URLS
     chart,
   );
   energyChart(chart, answer.buckets ?? [], { dcLabel: "vehicles' DC", to: answer.to });
+  body.append(await flaggedReadings('meter', meterId, window));
 }

@@ -5,6 +5,7 @@ import { celsius, count, instant, kwh, percent, windowText } from '../format.ts'
 import type { VehiclePerformance } from '../types.ts';
 import { presetWindow } from '../windows.ts';
 import { csvButton, errorBox, figure, loading, statusBadge, suspectFigure } from './common.ts';
+import { flaggedReadings } from './readings.ts';
 
 export const BUCKETS = { '1h': 'hour', '15m': '15 minutes' } as const;
 
@@ -152,4 +153,5 @@ export async function vehicleView(root: HTMLElement, vehicleId: string, params: 
     ),
   );
   energyChart(chart, buckets, { dcLabel: 'DC', to: answer.to });
+  body.append(await flaggedReadings('vehicle', vehicleId, window));
 }
