@@ -21,7 +21,7 @@ import { launchChromium } from '../test/lib/chromium.mjs';
 
 const seeded = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/bench_history_1d';
 const runs = Number(process.env.RUNS ?? 3);
-const readOnly = new pg.Client({ connectionString: seeded, options: '-c default_transaction_read_only=on' });
+const readOnly = new pg.Client({ connectionString: seeded, options: '-c default_transaction_read_only=on -c jit=off' }); // jit off as the service's pool
 await readOnly.connect();
 
 const sqlTimes = [];
