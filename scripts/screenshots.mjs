@@ -82,6 +82,7 @@ try {
     timezoneId: 'Europe/Berlin',
   });
   const shot = async (hash, file) => {
+    await page.goto('about:blank'); // a hash-only goto would find the previous view still ready
     await page.goto(`${service.url}/dashboard/${hash}`);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
     await page.waitForTimeout(300);

@@ -70,6 +70,9 @@ async function serve(env: Record<string, string> = {}): Promise<{ t: TestApp; ba
 
 /** Opens a view and waits until it has shown its answer (the page sets data-ready). */
 async function open(page: Page, url: string): Promise<void> {
+  // A goto that changes only the hash is a same-document navigation: the old view would still say
+  // ready, and the test would act on it. Leaving the page first makes every open a fresh load.
+  await page.goto('about:blank');
   await page.goto(url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
 }
