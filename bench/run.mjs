@@ -4,7 +4,8 @@
  * checks that what was acknowledged is exactly what is stored. See bench/README.md.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, usage } from './lib/args.mjs';
@@ -21,6 +22,7 @@ import { Fleet } from './lib/fleet.mjs';
 import { mapLimit, requestJson } from './lib/http.mjs';
 import { getPhase, loadPhase } from './lib/load.mjs';
 import { CpuMeter } from './lib/cpu.mjs';
+import { copyBaseline } from './lib/copy-baseline.mjs';
 import { busiestProcesses, gitRevision, loadAverage, machineInfo, postgresInfo } from './lib/machine.mjs';
 import { recordResults, renderConsole } from './lib/report.mjs';
 import { startProcess } from './lib/server.mjs';
@@ -58,8 +60,8 @@ const SPEC = {
   modes: {
     type: 'list',
     env: 'MODES',
-    default: ['single', 'rate', 'batch'],
-    help: 'ingest phases: single, rate, batch',
+    default: ['single', 'rate', 'batch', 'copy'],
+    help: "ingest phases: single, rate, batch, copy (PostgreSQL's own COPY of as many rows as the batch phase stored)",
   },
   bare: { type: 'boolean', default: true, help: 'also drive the bare Fastify route (needed for the ratio)' },
   analytics: { type: 'boolean', default: true, help: 'measure analytics latency on the seeded history databases' },
@@ -69,6 +71,18 @@ const SPEC = {
     min: 1,
     help: 'GETs per analytics run (random vehicles, one connection)',
   },
+  'fleet-requests': {
+    type: 'number',
+    default: 5,
+    min: 1,
+    help: 'fleet reports per run (the seeded days, 100 rows a page, one at a time)',
+  },
+  cold: {
+    type: 'boolean',
+    default: true,
+    help: 'per-vehicle analytics on a cold cache (drop the page cache, restart PostgreSQL; root only)',
+  },
+  'cold-requests': { type: 'number', default: 300, min: 1, help: 'distinct vehicles per cold run' },
   'history-dbs': {
     type: 'list',
     default: ['bench_history_1d', 'bench_history_7d'],
@@ -132,6 +146,7 @@ if (options.batch > 10_000) throw new Error('--batch: the API accepts at most 10
 
 const log = (...parts) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...parts);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const HOUR_MS = 3_600_000;
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 
 const report = {
@@ -268,12 +283,25 @@ async function ingestBenchmark() {
           bareResult.cpu = await bareCpu.stop();
           phases.bare = summarize(bareResult);
         }
+        if (mode === 'copy') {
+          const rows = Math.min(2_000_000, phases.batch?.acknowledged ?? 1_000_000);
+          log(`run ${run}: PostgreSQL COPY of ${rows} rows into the history tables (two COPYs at once)`);
+          phases.copy = await copyBaseline({
+            databaseUrl,
+            rows,
+            devices: options.devices,
+            originMs: fleet.originMs,
+            tag: `${process.pid}-${run}`,
+          });
+          log(`  ${Math.round(phases.copy.rowsPerS)} rows/s (${phases.copy.seconds.toFixed(1)} s)`);
+          continue;
+        }
         const phase = {
           single: { connections: options.connections, size: 1 },
           rate: { connections: options.connections, size: 1, overallRate: options.rate },
           batch: { connections: options['batch-connections'], size: options.batch },
         }[mode];
-        if (!phase) throw new Error(`Unknown mode ${mode} (single, rate, batch)`);
+        if (!phase) throw new Error(`Unknown mode ${mode} (single, rate, batch, copy)`);
         log(
           `run ${run}: service, ${mode} (${phase.size} a request), C=${phase.connections}${phase.overallRate ? `, ${phase.overallRate} req/s` : ''}, ${options.duration} s`,
         );
@@ -304,6 +332,7 @@ async function ingestBenchmark() {
         );
       }
       if (phases.single && phases.bare) phases.ratio = phases.single.readingsPerS / phases.bare.requestsPerS;
+      if (phases.batch && phases.copy) phases.copyRatio = phases.batch.readingsPerS / phases.copy.rowsPerS;
       report.runs.push(phases);
     }
 
@@ -598,6 +627,7 @@ async function analyticsBenchmark() {
   } catch {
     report.notes.push('EXPLAIN skipped: dist/src/analytics/vehicle-performance.sql.js not found');
   }
+  let coldDone = false;
   for (const dbName of options['history-dbs']) {
     const seed = await readSeedInfo(baseUrl, dbName);
     if (!seed || seed.incomplete) {
@@ -610,49 +640,118 @@ async function analyticsBenchmark() {
     }
     const databaseUrl = withDatabase(baseUrl, dbName);
     log(`analytics on ${dbName} (${seed.days} day(s), ${seed.devices} vehicles, seeded ${seed.seededAt})`);
-    const server = await startProcess({
+    // Every request asks for the last 24 hours of the seeded history (minute-aligned, as "now" is),
+    // the fleet report for the seeded days' whole hours: the answers stay the same however long ago it was seeded.
+    const endMs = Date.parse(seed.seededAt);
+    const day = { from: new Date(endMs - 24 * HOUR_MS).toISOString(), to: new Date(endMs).toISOString() };
+    const fleetTo = Math.floor(endMs / HOUR_MS) * HOUR_MS;
+    const fleetWindow = {
+      from: new Date(fleetTo - seed.days * 24 * HOUR_MS).toISOString(),
+      to: new Date(fleetTo).toISOString(),
+    };
+    const entry = { database: dbName, seed, window: day, fleetWindow, runs: [], meterRuns: [], fleetRuns: [] };
+    const serverOptions = {
       name: 'service',
       script: serverMain,
       env: { ...serverEnv, DATABASE_URL: databaseUrl, PARTITION_DAYS_BEHIND: String(Math.max(7, seed.days + 1)) },
       port: options.port + 2,
       logFile: join(CACHE, 'logs', `${stamp}-analytics-${dbName}.log`),
       maxLifetimeS: lifetimeS,
-    });
-    const entry = { database: dbName, seed, runs: [] };
+    };
+    const randomDevice = (prefix) =>
+      `${prefix}-${String(1 + Math.floor(Math.random() * seed.devices)).padStart(5, '0')}`;
+    const vehiclePath = (vehicle) => `/v1/analytics/performance/${vehicle}?from=${day.from}&to=${day.to}`;
+    const readingsSeen = [];
+    const checkVehicle = (status, body, path) => {
+      if (status !== 200) return `${path}: ${status} ${body.slice(0, 200)}`;
+      if (path.startsWith('/health')) return undefined;
+      const json = JSON.parse(body);
+      readingsSeen.push(json.vehicleReadings);
+      return json.vehicleReadings > 0 && json.meterReadings > 0 ? undefined : `${path}: no readings in the window`;
+    };
+
+    if (options.cold && !coldDone && seed.days === 1) {
+      coldDone = true;
+      entry.cold = await coldRuns({ serverOptions, seed, vehiclePath, checkVehicle });
+    }
+
+    const server = await startProcess(serverOptions);
     try {
-      const randomVehicle = () => `V-${String(1 + Math.floor(Math.random() * seed.devices)).padStart(5, '0')}`;
-      const readingsSeen = [];
-      const check = (status, body, path) => {
-        if (status !== 200) return `${path}: ${status} ${body.slice(0, 200)}`;
-        const json = JSON.parse(body);
-        readingsSeen.push(json.vehicleReadings);
-        return json.vehicleReadings > 0 && json.meterReadings > 0 ? undefined : `${path}: no readings in the window`;
-      };
-      const phase = (amount) =>
+      // Vehicle analytics, every other request GET /health/live on the same connection: the service's
+      // own floor (routing, serialisation, the event loop) measured in the same run, under the same noise.
+      let turn = 0;
+      const interleaved = (amount) =>
+        getPhase({
+          url: server.url,
+          headers: OPERATOR,
+          amount: 2 * amount,
+          nextPath: () => (turn++ % 2 === 1 ? '/health/live' : vehiclePath(randomDevice('V'))),
+          groupOf: (path) => (path.startsWith('/health') ? 'health' : 'analytics'),
+          check: checkVehicle,
+        });
+      const meterPhase = (amount) =>
         getPhase({
           url: server.url,
           headers: OPERATOR,
           amount,
-          nextPath: () => `/v1/analytics/performance/${randomVehicle()}`,
-          check,
+          nextPath: () => `/v1/analytics/meters/${randomDevice('M')}?from=${day.from}&to=${day.to}`,
+          check: (status, body, path) => {
+            if (status !== 200) return `${path}: ${status} ${body.slice(0, 200)}`;
+            return JSON.parse(body).meterReadings > 0 ? undefined : `${path}: no readings in the window`;
+          },
         });
-      await phase(200); // warm-up, not recorded
+      const fleetPath = `/v1/analytics/fleet?from=${fleetWindow.from}&to=${fleetWindow.to}&limit=100`;
+      const fleetPhase = (amount) =>
+        getPhase({
+          url: server.url,
+          headers: OPERATOR,
+          amount,
+          nextPath: () => fleetPath,
+          check: (status, body, path) => {
+            if (status !== 200) return `${path}: ${status} ${body.slice(0, 200)}`;
+            return JSON.parse(body).total >= seed.devices ? undefined : `${path}: fewer vehicles than seeded`;
+          },
+        });
+
+      await interleaved(200); // warm-up, not recorded
+      await meterPhase(200);
+      await fleetPhase(1);
       for (let run = 1; run <= options.runs; run += 1) {
-        const result = await phase(options['analytics-requests']);
+        const result = await interleaved(options['analytics-requests']);
+        const { analytics, health } = result.groups;
         log(
-          `  run ${run}: p50 ${result.latency.p50.toFixed(2)} ms, p99 ${result.latency.p99.toFixed(2)} ms, problems ${result.problems.length}`,
+          `  run ${run}: vehicle p50 ${analytics.p50.toFixed(2)} ms, p99 ${analytics.p99.toFixed(2)} ms; /health/live p99 ${health.p99.toFixed(2)} ms; problems ${result.problems.length}`,
         );
         entry.runs.push({
-          latency: result.latency,
+          latency: analytics,
+          health,
           requests: result.requests,
           problems: result.problems.length,
           problemSample: result.problems.slice(0, 3),
         });
+        const meters = await meterPhase(options['analytics-requests']);
+        log(
+          `  run ${run}: meter view p50 ${meters.latency.p50.toFixed(2)} ms, p99 ${meters.latency.p99.toFixed(2)} ms`,
+        );
+        entry.meterRuns.push({
+          latency: meters.latency,
+          problems: meters.problems.length,
+          problemSample: meters.problems.slice(0, 3),
+        });
+        const fleet = await fleetPhase(options['fleet-requests']);
+        log(
+          `  run ${run}: fleet report (${seed.days} d) median ${fleet.latency.p50.toFixed(0)} ms of ${fleet.requests}`,
+        );
+        entry.fleetRuns.push({
+          latency: fleet.latency,
+          problems: fleet.problems.length,
+          problemSample: fleet.problems.slice(0, 3),
+        });
       }
       readingsSeen.sort((a, b) => a - b);
       entry.vehicleReadingsMedian = readingsSeen[Math.floor(readingsSeen.length / 2)];
-      entry.crossCheck = await crossCheck(server, databaseUrl, randomVehicle);
-      if (sql) entry.explain = await explain(databaseUrl, sql, randomVehicle());
+      entry.crossCheck = await crossCheck(server, databaseUrl, () => randomDevice('V'), day);
+      if (sql) entry.explain = await explain(databaseUrl, sql, randomDevice('V'), day);
     } finally {
       entry.peakRssMb = server.peakMb();
       await server.stop();
@@ -662,18 +761,92 @@ async function analyticsBenchmark() {
 }
 
 /**
+ * Per-vehicle analytics on a cold cache, as after the OS reclaimed its page cache: before each run
+ * the page cache is dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`) and PostgreSQL restarted
+ * (pg_ctlcluster), then a fresh service answers `cold-requests` distinct random vehicles, one at a time.
+ * Needs root and the local cluster; skipped (and said so) otherwise.
+ */
+async function coldRuns({ serverOptions, seed, vehiclePath, checkVehicle }) {
+  const cluster = localCluster();
+  if (!cluster.ok) {
+    log(`analytics cold: skipped (${cluster.reason})`);
+    return { skipped: cluster.reason };
+  }
+  const runs = [];
+  for (let run = 1; run <= options.runs; run += 1) {
+    execFileSync('sync');
+    writeFileSync('/proc/sys/vm/drop_caches', '3\n');
+    execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster.version, cluster.name, 'restart']);
+    await waitForPostgres(baseUrl);
+    const server = await startProcess(serverOptions);
+    try {
+      const picked = new Set();
+      while (picked.size < Math.min(options['cold-requests'], seed.devices)) {
+        picked.add(`V-${String(1 + Math.floor(Math.random() * seed.devices)).padStart(5, '0')}`);
+      }
+      const vehicles = [...picked];
+      const result = await getPhase({
+        url: server.url,
+        headers: OPERATOR,
+        amount: vehicles.length,
+        nextPath: () => vehiclePath(vehicles.pop()),
+        check: checkVehicle,
+      });
+      log(
+        `  cold run ${run}: p50 ${result.latency.p50.toFixed(1)} ms, p90 ${result.latency.p90.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms over ${result.requests} vehicles`,
+      );
+      runs.push({ latency: result.latency, requests: result.requests, problems: result.problems.length });
+    } finally {
+      await server.stop();
+    }
+  }
+  return { runs };
+}
+
+/** The local PostgreSQL cluster the bench may restart: root, pg_ctlcluster, DATABASE_URL on this host. */
+function localCluster() {
+  if (process.getuid?.() !== 0) return { ok: false, reason: 'not root: cannot drop the page cache' };
+  const host = new URL(baseUrl).hostname;
+  if (!['127.0.0.1', 'localhost', '::1', ''].includes(host)) return { ok: false, reason: `PostgreSQL on ${host}` };
+  let versions = [];
+  try {
+    versions = readdirSync('/etc/postgresql');
+  } catch {
+    return { ok: false, reason: 'no /etc/postgresql: no pg_ctlcluster cluster to restart' };
+  }
+  if (versions.length !== 1) return { ok: false, reason: `clusters: ${versions.join(', ') || 'none'}` };
+  return { ok: true, version: versions[0], name: 'main' };
+}
+
+async function waitForPostgres(url) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await withAdmin(url, (admin) => admin.query('SELECT 1'));
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(250);
+    }
+  }
+}
+
+/**
  * The API's totals for a few vehicles against the same sums computed directly in SQL over the same
  * window. Only vehicles on one meter all window (1:1: the whole meter's AC is theirs) are compared;
  * shared and re-pointed ones are covered by the attribution tests' recomputation.
  */
-async function crossCheck(server, databaseUrl, randomVehicle) {
+async function crossCheck(server, databaseUrl, randomVehicle, window) {
   const db = await connect(databaseUrl);
   let mismatches = 0;
   let checked = 0;
   try {
     for (let i = 0; checked < 20 && i < 200; i += 1) {
       const vehicle = randomVehicle();
-      const res = await requestJson(`${server.url}/v1/analytics/performance/${vehicle}`, { headers: OPERATOR });
+      const res = await requestJson(
+        `${server.url}/v1/analytics/performance/${vehicle}?from=${window.from}&to=${window.to}`,
+        { headers: OPERATOR },
+      );
       const api = res.json;
       const { rows: sharing } = await db.query(
         `SELECT count(*)::int AS n FROM link_periods WHERE meter_id = $1 OR vehicle_id = $2`,
@@ -703,11 +876,11 @@ async function crossCheck(server, databaseUrl, randomVehicle) {
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) of the service's own statement for one vehicle: first and third execution. */
-async function explain(databaseUrl, sql, vehicle) {
+async function explain(databaseUrl, sql, vehicle, window) {
   const db = await connect(databaseUrl);
   try {
-    const to = new Date();
-    const from = new Date(to.getTime() - 24 * 3600 * 1000);
+    const from = new Date(window.from);
+    const to = new Date(window.to);
     const plans = [];
     for (let i = 0; i < 3; i += 1) {
       const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql.text}`, sql.params(vehicle, from, to));

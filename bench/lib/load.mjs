@@ -117,10 +117,14 @@ export async function loadPhase({
   };
 }
 
-/** `amount` GETs over `connections` (1: sequential), paths from `nextPath()`; `check(status, body, path)` names bad answers. */
-export async function getPhase({ url, headers, amount, connections = 1, nextPath, check }) {
+/**
+ * `amount` GETs over `connections` (1: sequential), paths from `nextPath()`; `check(status, body, path)`
+ * names bad answers; `groupOf(path)`, when given, also summarizes latencies per group (interleaved routes).
+ */
+export async function getPhase({ url, headers, amount, connections = 1, nextPath, check, groupOf }) {
   const problems = [];
   const latencies = new Samples();
+  const groups = new Map();
   const started = performance.now();
   const result = await new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -141,7 +145,13 @@ export async function getPhase({ url, headers, amount, connections = 1, nextPath
               return built;
             },
             onResponse(status, body, context) {
-              latencies.add(performance.now() - context.sentAt);
+              const elapsed = performance.now() - context.sentAt;
+              latencies.add(elapsed);
+              if (groupOf) {
+                const group = groupOf(context.path);
+                if (!groups.has(group)) groups.set(group, new Samples());
+                groups.get(group).add(elapsed);
+              }
               const problem = check(status, body, context.path);
               if (problem) problems.push(problem);
             },
@@ -157,6 +167,7 @@ export async function getPhase({ url, headers, amount, connections = 1, nextPath
     elapsedS,
     requests: result.requests.total,
     latency: latencies.summary(),
+    groups: Object.fromEntries([...groups].map(([group, samples]) => [group, samples.summary()])),
     non2xx: result.non2xx,
     errors: result.errors,
     problems,
