@@ -17,20 +17,36 @@ export interface PreparedStatement {
 }
 
 /**
- * Runs a prepared statement: parsed and planned once per pooled connection, then executed with new
- * values (PostgreSQL switches to a generic plan after five custom ones when it costs no more).
- * TypeORM's `query` has no named statements; node-postgres does.
+ * Runs a prepared statement with its generic plan: parsed and planned once per pooled connection,
+ * then only executed (runtime partition pruning still applies). TypeORM's `query` has no named
+ * statements; node-postgres does. `plan_cache_mode` is forced for this statement's transaction only:
+ * left to itself PostgreSQL keeps re-planning whenever the generic plan's estimate is the higher
+ * (it is on a week of partitions), and forcing it for the whole connection would also force it on
+ * the unnamed statements that share it.
  *
- * Only for statements whose generic plan has been measured to be as good as a custom one: a plan
- * chosen without the values can be far worse (the fleet report's took minutes instead of 0.6 s).
+ * Only for statements and parameter shapes whose generic plan was measured to be as fast as a custom
+ * one: a plan made without the values can be ten times slower (see bench/README.md).
  */
-export async function preparedQuery<T>(
+export async function genericPlanQuery<T>(
   dataSource: DataSource,
   statement: PreparedStatement,
   values: unknown[],
 ): Promise<T[]> {
   const pool = pgPool(dataSource);
   if (!pool) throw new CannotExecuteNotConnectedError();
-  const result = await pool.query({ name: statement.name, text: statement.text, values });
-  return result.rows as T[];
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN READ ONLY; SET LOCAL plan_cache_mode = force_generic_plan');
+    const result = await client.query({ name: statement.name, text: statement.text, values });
+    await client.query('COMMIT');
+    return result.rows as T[];
+  } catch (error) {
+    await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    });
+    throw error;
+  } finally {
+    client.release(broken); // a connection that cannot roll back is discarded, not reused
+  }
 }

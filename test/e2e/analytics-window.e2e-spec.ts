@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { attributionParams } from '../../src/analytics/attribution.sql.ts';
 import { attributionWindow } from '../../src/analytics/report-window.ts';
 import { VEHICLE_PERFORMANCE } from '../../src/analytics/vehicle-performance.sql.ts';
+import { pgPool } from '../../src/database/pg-pool.ts';
 import type { PerformanceBucket, VehiclePerformance } from '../../src/analytics/dto/performance.dto.ts';
 import { meterReading, vehicleReading } from '../builders/readings.builder.ts';
 import { createTestApp, type TestApp } from '../setup/test-app.ts';
@@ -414,6 +415,44 @@ describe('GET /v1/analytics/performance/:vehicleId?bucket=', () => {
       query.mockRestore();
     }
   });
+
+  it('runs the one-day view prepared with its generic plan, and bucketed views planned with their values', async () => {
+    const { vehicleId } = await linkedPair();
+    const before = await vehicleViewPlans();
+    for (let i = 0; i < 3; i += 1) await performance(vehicleId, {});
+    const afterDefault = await vehicleViewPlans();
+    // Every execution used the generic plan (from the first: no five custom plans first); none re-planned.
+    expect(afterDefault.generic - before.generic).toBe(3);
+    expect(afterDefault.custom).toBe(0);
+    await performance(vehicleId, { bucket: '1h' });
+    await performance(vehicleId, { from: '2026-03-01T00:00:00Z', to: '2026-03-03T00:00:00Z' });
+    // A bucketed and a two-day read did not execute the prepared statement (their generic plans are the slow ones).
+    expect(await vehicleViewPlans()).toEqual(afterDefault);
+  });
+
+  /**
+   * How often the pool's connections executed the prepared vehicle view, by plan (pg_prepared_statements
+   * is per connection): every connection is held at once, so each is asked once.
+   */
+  async function vehicleViewPlans(): Promise<{ generic: number; custom: number }> {
+    const pool = pgPool(t.app.get(DataSource))!;
+    const clients = await Promise.all(Array.from({ length: pool.totalCount }, () => pool.connect()));
+    try {
+      const counts = { generic: 0, custom: 0 };
+      for (const client of clients) {
+        const { rows } = await client.query<{ generic_plans: string; custom_plans: string }>(
+          `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'vehicle-performance'`,
+        );
+        for (const row of rows) {
+          counts.generic += Number(row.generic_plans);
+          counts.custom += Number(row.custom_plans);
+        }
+      }
+      return counts;
+    } finally {
+      clients.forEach((client) => client.release());
+    }
+  }
 
   it('answers 404 for a vehicle without a link, buckets or not', async () => {
     const res = await request(t.server)
