@@ -14,6 +14,7 @@ import {
   readSeedInfo,
   recreateDatabase,
   waitForIdle,
+  waitForPostgres,
   withAdmin,
   withDatabase,
   dropDatabase,
@@ -662,17 +663,19 @@ async function analyticsBenchmark() {
       `${prefix}-${String(1 + Math.floor(Math.random() * seed.devices)).padStart(5, '0')}`;
     const vehiclePath = (vehicle) => `/v1/analytics/performance/${vehicle}?from=${day.from}&to=${day.to}`;
     const readingsSeen = [];
-    const checkVehicle = (status, body, path) => {
-      if (status !== 200) return `${path}: ${status} ${body.slice(0, 200)}`;
+    // A GET phase's check: anything but 200 is a problem, else `judge` looks at the answer.
+    const answered = (judge) => (status, body, path) =>
+      status === 200 ? judge(body, path) : `${path}: ${status} ${body.slice(0, 200)}`;
+    const checkVehicle = answered((body, path) => {
       if (path.startsWith('/health')) return undefined;
       const json = JSON.parse(body);
       readingsSeen.push(json.vehicleReadings);
       return json.vehicleReadings > 0 && json.meterReadings > 0 ? undefined : `${path}: no readings in the window`;
-    };
+    });
 
     if (options.cold && !coldDone && seed.days === 1) {
       coldDone = true;
-      entry.cold = await coldRuns({ serverOptions, seed, vehiclePath, checkVehicle });
+      entry.cold = await coldRuns({ serverOptions, seed, randomDevice, vehiclePath, checkVehicle });
     }
 
     const server = await startProcess(serverOptions);
@@ -695,10 +698,9 @@ async function analyticsBenchmark() {
           headers: OPERATOR,
           amount,
           nextPath: () => `/v1/analytics/meters/${randomDevice('M')}?from=${day.from}&to=${day.to}`,
-          check: (status, body, path) => {
-            if (status !== 200) return `${path}: ${status} ${body.slice(0, 200)}`;
-            return JSON.parse(body).meterReadings > 0 ? undefined : `${path}: no readings in the window`;
-          },
+          check: answered((body, path) =>
+            JSON.parse(body).meterReadings > 0 ? undefined : `${path}: no readings in the window`,
+          ),
         });
       const fleetPath = `/v1/analytics/fleet?from=${fleetWindow.from}&to=${fleetWindow.to}&limit=100`;
       const fleetPhase = (amount) =>
@@ -707,10 +709,9 @@ async function analyticsBenchmark() {
           headers: OPERATOR,
           amount,
           nextPath: () => fleetPath,
-          check: (status, body, path) => {
-            if (status !== 200) return `${path}: ${status} ${body.slice(0, 200)}`;
-            return JSON.parse(body).total >= seed.devices ? undefined : `${path}: fewer vehicles than seeded`;
-          },
+          check: answered((body, path) =>
+            JSON.parse(body).total >= seed.devices ? undefined : `${path}: fewer vehicles than seeded`,
+          ),
         });
 
       await interleaved(200); // warm-up, not recorded
@@ -766,7 +767,7 @@ async function analyticsBenchmark() {
  * (pg_ctlcluster), then a fresh service answers `cold-requests` distinct random vehicles, one at a time.
  * Needs root and the local cluster; skipped (and said so) otherwise.
  */
-async function coldRuns({ serverOptions, seed, vehiclePath, checkVehicle }) {
+async function coldRuns({ serverOptions, seed, randomDevice, vehiclePath, checkVehicle }) {
   const cluster = localCluster();
   if (!cluster.ok) {
     log(`analytics cold: skipped (${cluster.reason})`);
@@ -782,7 +783,7 @@ async function coldRuns({ serverOptions, seed, vehiclePath, checkVehicle }) {
     try {
       const picked = new Set();
       while (picked.size < Math.min(options['cold-requests'], seed.devices)) {
-        picked.add(`V-${String(1 + Math.floor(Math.random() * seed.devices)).padStart(5, '0')}`);
+        picked.add(randomDevice('V'));
       }
       const vehicles = [...picked];
       const result = await getPhase({
@@ -816,19 +817,6 @@ function localCluster() {
   }
   if (versions.length !== 1) return { ok: false, reason: `clusters: ${versions.join(', ') || 'none'}` };
   return { ok: true, version: versions[0], name: 'main' };
-}
-
-async function waitForPostgres(url) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      await withAdmin(url, (admin) => admin.query('SELECT 1'));
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(250);
-    }
-  }
 }
 
 /**

@@ -95,3 +95,17 @@ export async function waitForIdle(client, database, timeoutMs = 30_000) {
   }
   return false;
 }
+
+/** Waits until the server at `url` answers again (after a restart), at most 60 s. */
+export async function waitForPostgres(url) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await withAdmin(url, (admin) => admin.query('SELECT 1'));
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}

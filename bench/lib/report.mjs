@@ -10,6 +10,15 @@ const ms = (v) => (Number.isFinite(v) ? v.toFixed(v < 10 ? 2 : 1) : '–');
 const ratio = (v) => (Number.isFinite(v) ? v.toFixed(2) : '–');
 const mb = (v) => (Number.isFinite(v) ? `${Math.round(v)} MB` : '–');
 
+/** A target as metric() takes it, its text and its test; none where it does not apply (`when` false). */
+const bound =
+  (symbol, test) =>
+  (limit, when = true) =>
+    when ? [`${symbol} ${limit.toLocaleString('en-US')}`, (m) => test(m, limit)] : [];
+const atLeast = bound('≥', (m, limit) => m >= limit);
+const atMost = bound('≤', (m, limit) => m <= limit);
+const below = bound('<', (m, limit) => m < limit);
+
 /** Rows of the results table: per-run values, their median, the target and whether the median meets it. */
 export function resultRows(report) {
   const rows = [];
@@ -30,8 +39,7 @@ export function resultRows(report) {
       `single reading: readings/s (C=${o.connections})`,
       runs.map((r) => r.single?.readingsPerS),
       int,
-      '≥ 5,000',
-      (m) => m >= 5000,
+      ...atLeast(5000),
     );
     metric(
       'single reading: latency p50 ms',
@@ -54,8 +62,7 @@ export function resultRows(report) {
       'ratio single reading / bare Fastify',
       runs.map((r) => r.ratio),
       ratio,
-      '≥ 0.35',
-      (m) => m >= 0.35,
+      ...atLeast(0.35),
     );
   }
   if (runs.some((r) => r.rate)) {
@@ -73,8 +80,7 @@ export function resultRows(report) {
       `fixed rate ${int(o.rate)}/s: latency p99 ms`,
       runs.map((r) => r.rate?.latency.p99),
       ms,
-      o.rate === 2000 ? '< 20' : '',
-      o.rate === 2000 ? (m) => m < 20 : undefined,
+      ...below(20, o.rate === 2000),
     );
   }
   if (runs.some((r) => r.batch)) {
@@ -104,8 +110,7 @@ export function resultRows(report) {
       'ratio batches / COPY (same run)',
       runs.map((r) => r.copyRatio),
       ratio,
-      '≥ 0.6',
-      (m) => m >= 0.6,
+      ...atLeast(0.6),
     );
   }
   const measured = report.analytics.filter((a) => a.runs?.length);
@@ -121,8 +126,7 @@ export function resultRows(report) {
         `vehicle analytics, cold (page cache dropped, PostgreSQL restarted), ${int(cold[0].requests)} vehicles: p99 ms`,
         cold.map((r) => r.latency.p99),
         ms,
-        '≤ 50',
-        (m) => m <= 50,
+        ...atMost(50),
       );
     }
     metric(
@@ -130,13 +134,7 @@ export function resultRows(report) {
       a.runs.map((r) => r.latency.p50),
       ms,
     );
-    metric(
-      `vehicle analytics, ${label} of history: p99 ms`,
-      p99,
-      ms,
-      oneDay ? '≤ 5' : '',
-      oneDay ? (m) => m <= 5 : undefined,
-    );
+    metric(`vehicle analytics, ${label} of history: p99 ms`, p99, ms, ...atMost(5, oneDay));
     if (a.runs.every((r) => r.health)) {
       metric(
         `GET /health/live interleaved, ${label}: p99 ms`,
@@ -147,8 +145,7 @@ export function resultRows(report) {
         `ratio vehicle analytics p99 / /health/live p99, ${label}`,
         a.runs.map((r) => r.latency.p99 / r.health.p99),
         ratio,
-        oneDay ? '≤ 4' : '',
-        oneDay ? (m) => m <= 4 : undefined,
+        ...atMost(4, oneDay),
       );
     }
     if (a.meterRuns?.length) {
@@ -156,8 +153,7 @@ export function resultRows(report) {
         `meter view, ${label} of history: p99 ms`,
         a.meterRuns.map((r) => r.latency.p99),
         ms,
-        oneDay ? '≤ 5' : '',
-        oneDay ? (m) => m <= 5 : undefined,
+        ...atMost(5, oneDay),
       );
     }
     if (a.fleetRuns?.length) {
@@ -166,18 +162,18 @@ export function resultRows(report) {
         `fleet report, ${int(a.seed.devices)} vehicles over ${label}: median ms`,
         a.fleetRuns.map((r) => r.latency.p50),
         ms,
-        limit ? `≤ ${int(limit)}` : '',
-        limit ? (m) => m <= limit : undefined,
+        ...atMost(limit, limit !== undefined),
       );
     }
   }
   if (p99s[1] !== undefined && p99s[7] !== undefined) {
+    const [target, met] = atMost(1.1);
     rows.push({
       label: 'vehicle analytics p99, 7 days / 1 day of history',
       values: [],
       median: ratio(p99s[7] / p99s[1]),
-      target: '≤ 1.1',
-      met: p99s[7] / p99s[1] <= 1.1,
+      target,
+      met: met(p99s[7] / p99s[1]),
     });
   }
   const rss = [report.ingest?.peakRssMb, ...measured.map((a) => a.peakRssMb)].filter(Number.isFinite);
