@@ -40,6 +40,9 @@ async function fleet(url) {
     0.5,
     q.status ?? null,
     q.meterId ?? null,
+    window.from,
+    [],
+    [],
   ]);
   sqlTimes.push(performance.now() - started);
   const first = rows[0];

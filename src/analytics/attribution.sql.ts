@@ -321,3 +321,45 @@ export function statusExpression(
     WHEN ${dc} / ${ac} < ${threshold} THEN 'below_threshold'
     ELSE 'ok' END)`;
 }
+
+/**
+ * The fleet attribution's outcome as rows (after attributionCtes('fleet')): per vehicle, meter and
+ * bucket (with $7 NULL one bucket, $1; the snapshot builder's are hours), the AC attributed to the vehicle from that meter (solo
+ * meters' whole AC, shared meters' shares, with the units' reading counts), the DC it reported while
+ * linked to that meter, and, on the row of its only meter in the window (else meter ''), its own
+ * totals: all its DC, battery temperatures, readings and flagged readings, linked or not. The fleet
+ * report sums them per vehicle; the snapshot builder keeps them per hour.
+ */
+export const FLEET_PARTS = `
+own_keys AS (
+  SELECT vehicle_id, min(meter_id) AS meter_id FROM fleet_periods GROUP BY vehicle_id HAVING count(DISTINCT meter_id) = 1
+),
+-- Every meter's and vehicle's roll-ups per bucket, through the hour index (as one range); solo meters
+-- and whole vehicles are then joined to them (a join per device would be an index probe each).
+meter_buckets AS (
+  SELECT meter_id, ${BUCKET_OF('hour')} AS bucket, sum(kwh) AS kwh, sum(readings)::int AS n, sum(flagged)::int AS flagged
+  FROM meter_hourly WHERE hour >= $1::timestamptz AND hour < $2::timestamptz GROUP BY 1, 2
+),
+vehicle_buckets AS (
+  SELECT vehicle_id, ${BUCKET_OF('hour')} AS bucket, sum(kwh) AS kwh, sum(battery_temp_sum) AS temp_sum,
+         sum(readings)::int AS n, sum(flagged)::int AS flagged
+  FROM vehicle_hourly WHERE hour >= $1::timestamptz AND hour < $2::timestamptz GROUP BY 1, 2
+),
+parts AS (
+  SELECT p.vehicle_id, p.meter_id, m.bucket, m.kwh AS ac_kwh, m.n AS ac_readings, m.flagged AS ac_flagged,
+         0::numeric AS linked_dc_kwh, 0::numeric AS dc_kwh, 0::float8 AS battery_temp_sum, 0 AS dc_readings, 0 AS dc_flagged
+  FROM meter_shapes s
+  JOIN fleet_periods p ON p.meter_id = s.meter_id
+  JOIN meter_buckets m ON m.meter_id = s.meter_id
+  WHERE s.solo
+  UNION ALL
+  SELECT vehicle_id, meter_id, bucket, share, n, flagged, 0, 0, 0, 0, 0 FROM shares WHERE vehicle_id IS NOT NULL
+  UNION ALL
+  SELECT vehicle_id, meter_id, bucket, 0, 0, 0, kwh, 0, 0, 0, 0 FROM vehicle_energy WHERE meter_id IS NOT NULL
+  UNION ALL
+  SELECT v.vehicle_id, coalesce(k.meter_id, ''), v.bucket, 0, 0, 0, CASE WHEN s.whole THEN v.kwh ELSE 0 END,
+         v.kwh, v.temp_sum, v.n, v.flagged
+  FROM vehicle_buckets v
+  LEFT JOIN vehicle_shapes s ON s.vehicle_id = v.vehicle_id
+  LEFT JOIN own_keys k ON k.vehicle_id = v.vehicle_id
+)`;

@@ -1,82 +1,86 @@
-import { attributionCtes, statusExpression } from './attribution.sql.ts';
+import { attributionCtes, FLEET_PARTS, statusExpression } from './attribution.sql.ts';
 import type { VehicleStatus } from './dto/performance.dto.ts';
 
 /**
- * Every vehicle linked at some time in [$1, $2) (whole UTC hours), under the same attribution rule
- * as the vehicle view, so its numbers equal the vehicle view's for the same window. Reads the
- * hourly roll-ups; raw readings only for hours in which a link changed mid-hour. Solo meters and
- * whole vehicles (FLEET_SHAPES) are summed per device; the rest goes through the units. Temperature
+ * Every vehicle linked at some time in the report's window [$16, $2) (whole UTC hours), under the
+ * same attribution rule as the vehicle view, so its numbers equal the vehicle view's for the same
+ * window. The window is read in two parts, both in the caller's one snapshot of the database:
+ *  - [$16, $1): attribution snapshots (attributed_hourly, running sums within each UTC day): the
+ *    slices $17 (hours) with signs $18 (snapshotSlices). The caller checked that every hour of those
+ *    days up to $1 is built and current (SNAPSHOT_END);
+ *  - [$1, $2): the attribution rule itself (attributionCtes, FLEET_PARTS), when `live`: the hourly
+ *    roll-ups, and raw readings only for hours in which a link changed mid-hour.
+ * Both give per (vehicle, meter) rows of the same kind (FLEET_PARTS), summed per vehicle. Temperature
  * and reading counts are the vehicle's own, linked or not.
  *
+ * $1…$8 the live part's attribution window ($1 = $2 when there is none: then unused but typed),
  * $9 the fleet's threshold (a vehicle's own is the vehicle view's rule: registry, else its meters'
- * weighted by attributed AC, else the current meter's, else $9), $10 page size, $11 offset, $12 the reporting interval in seconds (coverage),
- * $13 minimum coverage, $14 status filter (or NULL), $15 meter filter (or NULL: vehicles linked to
- * that meter at any time in the window).
+ * weighted by attributed AC, else the current meter's, else $9), $10 page size, $11 offset, $12 the
+ * reporting interval in seconds (coverage), $13 minimum coverage, $14 status filter (or NULL), $15
+ * meter filter (or NULL: vehicles linked to that meter at any time in the window), $16 the window's
+ * start, $17 and $18 the snapshot slices (empty when it is all live).
  * Ranked: vehicles with enough data first, worst efficiency first; insufficient ones after; then by
  * vehicle id. The totals come with every page; an offset past the end still answers them (a row
  * with a null vehicle).
  */
-export const FLEET_PERFORMANCE = `
-WITH ${attributionCtes('fleet')},
-meter_totals AS (
-  SELECT meter_id, sum(kwh) AS kwh, sum(readings)::int AS n, sum(flagged)::int AS flagged
-  FROM meter_hourly WHERE hour >= $1::timestamptz AND hour < $2::timestamptz GROUP BY meter_id
+export function fleetPerformance(live: boolean): string {
+  const livePart = live
+    ? `${attributionCtes('fleet')},
+${FLEET_PARTS},`
+    : `-- Not read: types the live part's parameters, which this statement does not use.
+unused_parameters AS (SELECT $1::timestamptz, $3::timestamptz, $4::timestamptz, $5::timestamptz, $6::timestamptz, $7::interval, $8::text),`;
+  return `
+WITH ${livePart}
+combined AS (
+  SELECT a.vehicle_id, a.meter_id, s.sign * a.ac_kwh AS ac_kwh, s.sign * a.ac_readings AS ac_readings,
+         s.sign * a.ac_flagged AS ac_flagged, s.sign * a.linked_dc_kwh AS linked_dc_kwh, s.sign * a.dc_kwh AS dc_kwh,
+         s.sign * a.battery_temp_sum AS battery_temp_sum, s.sign * a.dc_readings AS dc_readings,
+         s.sign * a.dc_flagged AS dc_flagged
+  FROM unnest($17::timestamptz[], $18::int[]) AS s(hour, sign)
+  JOIN attributed_hourly a ON a.hour = s.hour${
+    live
+      ? `
+  UNION ALL
+  SELECT vehicle_id, meter_id, ac_kwh, ac_readings, ac_flagged, linked_dc_kwh, dc_kwh, battery_temp_sum, dc_readings,
+         dc_flagged
+  FROM parts`
+      : ''
+  }
 ),
-vehicle_totals AS (
-  SELECT vehicle_id, sum(kwh) AS kwh, sum(battery_temp_sum) AS temp_sum, sum(readings)::int AS n,
-         sum(flagged)::int AS flagged
-  FROM vehicle_hourly WHERE hour >= $1::timestamptz AND hour < $2::timestamptz GROUP BY vehicle_id
+vehicle_sums AS (
+  SELECT c.vehicle_id, sum(c.ac_kwh) AS ac_kwh, sum(c.ac_readings)::int AS ac_n, sum(c.ac_flagged)::int AS ac_flagged,
+         sum(c.ac_kwh * coalesce(d.efficiency_threshold, $9::numeric)) AS expected,
+         sum(c.linked_dc_kwh) AS linked_dc_kwh, sum(c.dc_kwh) AS dc_kwh, sum(c.battery_temp_sum) AS temp_sum,
+         sum(c.dc_readings)::int AS dc_n, sum(c.dc_flagged)::int AS dc_flagged
+  FROM combined c
+  LEFT JOIN devices d ON d.kind = 'meter' AND d.device_id = c.meter_id
+  GROUP BY c.vehicle_id
 ),
-ac AS (
-  SELECT parts.vehicle_id, sum(parts.kwh) AS kwh, sum(parts.n)::int AS n, sum(parts.flagged)::int AS flagged,
-         sum(parts.kwh * coalesce(d.efficiency_threshold, $9::numeric)) AS expected
-  FROM (
-    SELECT p.vehicle_id, p.meter_id, t.kwh, t.n, t.flagged
-    FROM meter_shapes s
-    JOIN fleet_periods p ON p.meter_id = s.meter_id
-    JOIN meter_totals t ON t.meter_id = s.meter_id
-    WHERE s.solo
-    UNION ALL
-    SELECT vehicle_id, meter_id, share, n, flagged FROM shares WHERE vehicle_id IS NOT NULL
-  ) parts
-  LEFT JOIN devices d ON d.kind = 'meter' AND d.device_id = parts.meter_id
-  GROUP BY parts.vehicle_id
-),
-linked_dc AS (
-  SELECT vehicle_id, sum(kwh) FILTER (WHERE meter_id IS NOT NULL) AS kwh FROM vehicle_energy GROUP BY vehicle_id
-),
-dc AS (
-  SELECT v.vehicle_id,
-         CASE WHEN v.whole THEN t.kwh ELSE coalesce(l.kwh, 0) END AS kwh,
-         coalesce(t.kwh, 0) - CASE WHEN v.whole THEN coalesce(t.kwh, 0) ELSE coalesce(l.kwh, 0) END AS unlinked_kwh,
-         t.temp_sum, t.n, t.flagged
-  FROM vehicle_shapes v
-  LEFT JOIN vehicle_totals t ON t.vehicle_id = v.vehicle_id
-  LEFT JOIN linked_dc l ON l.vehicle_id = v.vehicle_id
+report_periods AS (
+  SELECT vehicle_id, meter_id, valid_from FROM link_periods
+  WHERE valid_from < $2::timestamptz AND coalesce(valid_to, 'infinity') > $16::timestamptz
 ),
 linked AS (
-  SELECT DISTINCT ON (vehicle_id) vehicle_id, meter_id
-  FROM fleet_periods WHERE valid_from < $2::timestamptz AND valid_to > $1::timestamptz
-  ORDER BY vehicle_id, valid_from DESC
+  SELECT DISTINCT ON (vehicle_id) vehicle_id, meter_id FROM report_periods ORDER BY vehicle_id, valid_from DESC
 ),
 fleet AS (
   SELECT linked.vehicle_id, linked.meter_id,
-         coalesce(ac.kwh, 0) AS ac_kwh, coalesce(dc.kwh, 0) AS dc_kwh, coalesce(dc.unlinked_kwh, 0) AS unlinked_dc_kwh,
-         coalesce(dc.kwh, 0) / NULLIF(ac.kwh, 0) AS efficiency,
-         dc.temp_sum / NULLIF(dc.n, 0) AS avg_battery_temp,
-         coalesce(ac.n, 0) AS meter_readings, coalesce(dc.n, 0) AS vehicle_readings,
-         coalesce(ac.flagged, 0) AS suspect_meter_readings, coalesce(dc.flagged, 0) AS suspect_vehicle_readings,
-         least(coalesce(dc.n, 0) / (extract(epoch FROM $2::timestamptz - $1::timestamptz)::float8 / $12::float8), 1) AS coverage,
-         coalesce(own.efficiency_threshold, ac.expected / NULLIF(ac.kwh, 0), current_meter.efficiency_threshold, $9::numeric)
+         coalesce(v.ac_kwh, 0) AS ac_kwh, coalesce(v.linked_dc_kwh, 0) AS dc_kwh,
+         coalesce(v.dc_kwh, 0) - coalesce(v.linked_dc_kwh, 0) AS unlinked_dc_kwh,
+         coalesce(v.linked_dc_kwh, 0) / NULLIF(v.ac_kwh, 0) AS efficiency,
+         v.temp_sum / NULLIF(v.dc_n, 0) AS avg_battery_temp,
+         coalesce(v.ac_n, 0) AS meter_readings, coalesce(v.dc_n, 0) AS vehicle_readings,
+         coalesce(v.ac_flagged, 0) AS suspect_meter_readings, coalesce(v.dc_flagged, 0) AS suspect_vehicle_readings,
+         least(coalesce(v.dc_n, 0) / (extract(epoch FROM $2::timestamptz - $16::timestamptz)::float8 / $12::float8), 1)
+           AS coverage,
+         coalesce(own.efficiency_threshold, v.expected / NULLIF(v.ac_kwh, 0), current_meter.efficiency_threshold, $9::numeric)
            AS threshold
   FROM linked
-  LEFT JOIN ac ON ac.vehicle_id = linked.vehicle_id
-  LEFT JOIN dc ON dc.vehicle_id = linked.vehicle_id
+  LEFT JOIN vehicle_sums v ON v.vehicle_id = linked.vehicle_id
   LEFT JOIN devices own ON own.kind = 'vehicle' AND own.device_id = linked.vehicle_id
   LEFT JOIN devices current_meter ON current_meter.kind = 'meter' AND current_meter.device_id = linked.meter_id
   WHERE $15::text IS NULL
-     OR EXISTS (SELECT 1 FROM fleet_periods p WHERE p.vehicle_id = linked.vehicle_id AND p.meter_id = $15::text
-                AND p.valid_from < $2::timestamptz AND p.valid_to > $1::timestamptz)
+     OR EXISTS (SELECT 1 FROM report_periods p WHERE p.vehicle_id = linked.vehicle_id AND p.meter_id = $15::text)
 ),
 judged AS (
   SELECT fleet.*, ${statusExpression('ac_kwh', 'dc_kwh', 'coverage', 'threshold', '$13::float8')} AS status
@@ -105,6 +109,35 @@ FROM totals
 LEFT JOIN page ON true
 ORDER BY page.status = 'insufficient_data', page.efficiency ASC NULLS LAST, page.vehicle_id
 `;
+}
+
+/** The report computed live over its whole window ($1 = $16, no slices), as every report was before the snapshots. */
+export const FLEET_PERFORMANCE = fleetPerformance(true);
+
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * The snapshot rows that sum to [from, end) (whole UTC hours): in each UTC day the part overlaps,
+ * the running sums at the part's last hour (+1), less, when `from` is not a midnight, those at the
+ * hour before it (−1). Nothing when from = end.
+ */
+export function snapshotSlices(from: Date, end: Date): { hours: Date[]; signs: number[] } {
+  const hours: Date[] = [];
+  const signs: number[] = [];
+  const firstDay = Math.floor(from.getTime() / DAY_MS) * DAY_MS;
+  if (from.getTime() < end.getTime()) {
+    for (let day = firstDay; day < end.getTime(); day += DAY_MS) {
+      hours.push(new Date(Math.min(day + DAY_MS, end.getTime()) - HOUR_MS));
+      signs.push(1);
+    }
+    if (from.getTime() > firstDay) {
+      hours.push(new Date(from.getTime() - HOUR_MS));
+      signs.push(-1);
+    }
+  }
+  return { hours, signs };
+}
 
 export interface FleetRow {
   total: number;

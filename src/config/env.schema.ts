@@ -89,6 +89,11 @@ export class EnvSchema {
   /** Whole daily partitions older than this many days are dropped; 0 keeps history forever. */
   @Type(() => Number) @IsInt() @Min(0) RETENTION_DAYS = 0;
   @Type(() => Number) @IsInt() @Min(1000) PARTITION_MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
+  /**
+   * How often the fleet report's attribution snapshots are brought up to date (each settled hour, and
+   * any day changed since it was built, is rebuilt); 0: never (every report is then computed live).
+   */
+  @Type(() => Number) @IsInt() @Min(0) ATTRIBUTION_SNAPSHOT_INTERVAL_MS = 60_000;
 
   /**
    * Fleet report: a vehicle whose efficiency (DC delivered / AC drawn) is below this ratio is flagged

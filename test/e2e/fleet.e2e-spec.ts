@@ -563,7 +563,7 @@ describe('the fleet statement plan (STYLE R14)', () => {
       .get(DataSource)
       .query<Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>>(
         `EXPLAIN (ANALYZE, FORMAT JSON) ${FLEET_PERFORMANCE}`,
-        [...attributionParams(window), 0.85, 100, 0, 60, 0.5, null, null],
+        [...attributionParams(window), 0.85, 100, 0, 60, 0.5, null, null, window.from, [], []],
       );
     const plan = row!['QUERY PLAN'][0]!.Plan;
 
@@ -574,6 +574,7 @@ describe('the fleet statement plan (STYLE R14)', () => {
     expect(rawRows).toBe(0);
     const relations = new Set(planNodes(plan).flatMap((node) => node['Relation Name'] ?? []));
     expect([...relations].filter((name) => !name.includes('telemetry')).sort()).toEqual([
+      'attributed_hourly', // the snapshots' slices (none here: the window is read live)
       'devices', // the registry's efficiency thresholds
       'link_periods',
       'meter_hourly',

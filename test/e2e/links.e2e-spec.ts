@@ -499,7 +499,9 @@ describe('migrating fleet_links into link periods', () => {
 
   it('turns every existing link into a period covering all past time, losing none', async () => {
     const dataSource = t.app.get(DataSource);
-    // Back to the schema before link periods: the measurement model (a later migration) first, then link periods.
+    // Back to the schema before link periods: the later migrations (attribution snapshots, the measurement
+    // model) first, then link periods.
+    await dataSource.undoLastMigration({ transaction: 'each' });
     await dataSource.undoLastMigration({ transaction: 'each' });
     await dataSource.undoLastMigration({ transaction: 'each' });
     await t.db.query(

@@ -46,6 +46,7 @@ export async function createTestApp(
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DASHBOARD_DIR: process.env.TEST_DASHBOARD_DIR, // the page global setup built
+    ATTRIBUTION_SNAPSHOT_INTERVAL_MS: '0', // tests that read snapshots build them (AttributionSnapshots.build)
     ...options.env,
     DATABASE_URL: databaseUrl,
   });

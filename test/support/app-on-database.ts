@@ -14,7 +14,13 @@ type Overrides = Partial<Record<keyof EnvSchema, string>>;
  * down and brings back. createTestApp cannot do this, as it makes (and needs) a healthy database.
  */
 export async function createAppOn(databaseUrl: string, env: Overrides = {}): Promise<NestFastifyApplication> {
-  const config = validateEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env, DATABASE_URL: databaseUrl });
+  const config = validateEnv({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    ATTRIBUTION_SNAPSHOT_INTERVAL_MS: '0',
+    ...env,
+    DATABASE_URL: databaseUrl,
+  });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(AppConfig)
     .useValue(config)

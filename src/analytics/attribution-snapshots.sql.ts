@@ -1,0 +1,97 @@
+import { attributionCtes, FLEET_PARTS } from './attribution.sql.ts';
+
+/**
+ * Attribution snapshots (see the attribution-snapshots migration): the fleet attribution's outcome per
+ * settled UTC hour, as running sums within the day, kept by AttributionSnapshots and read by the fleet
+ * report for the hours they cover and are current.
+ */
+
+/** Days kept: the fleet report's longest window (31 days) and the day it starts in. */
+export const SNAPSHOT_DAYS = 32;
+
+/**
+ * The builder's first transaction: the roll-ups and link periods in SHARE mode (it waits for writers
+ * in flight, whose changes the build then sees), then the clock. A writer it does not see takes its
+ * lock after this, so it reads a later clock: if it touches an hour settled here, it bumps that day.
+ */
+export const LOCK_INPUTS = `LOCK TABLE meter_hourly, vehicle_hourly, link_periods IN SHARE MODE`;
+export const SETTLED_END = `SELECT attribution_settled_end() AS settled`;
+
+/** Days of the horizon ending at $1 (the settled end) whose snapshot is missing, stale or short; newest first. */
+export const DAYS_TO_BUILD = `
+SELECT day, least(day + interval '24 hours', $1::timestamptz) AS build_end
+FROM generate_series(date_trunc('day', $1::timestamptz - interval '1 microsecond', 'UTC') - ($2::int - 1) * interval '24 hours',
+                     $1::timestamptz - interval '1 microsecond', interval '24 hours') AS day
+LEFT JOIN attribution_days b USING (day)
+LEFT JOIN attribution_versions v USING (day)
+WHERE b.day IS NULL OR b.built_version <> coalesce(v.version, 0) OR b.built_end < least(day + interval '24 hours', $1::timestamptz)
+ORDER BY day DESC`;
+
+/** The version of day $1 as this (repeatable-read) transaction sees it: what the build below reads. */
+export const DAY_VERSION = `SELECT coalesce((SELECT version FROM attribution_versions WHERE day = $1), 0)::text AS version`;
+
+export const DELETE_DAY = `DELETE FROM attributed_hourly WHERE hour >= $1::timestamptz AND hour < $1::timestamptz + interval '24 hours'`;
+
+/**
+ * Builds day [$1, $2) (attribution window $1…$8, one-hour buckets): every (vehicle, meter) pair of
+ * FLEET_PARTS gets a row for each hour from its first one to the build's end, with the running sums
+ * from $1 through that hour.
+ */
+export const BUILD_DAY = `
+WITH ${attributionCtes('fleet')},
+${FLEET_PARTS},
+hourly AS (
+  SELECT vehicle_id, meter_id, bucket AS hour, sum(ac_kwh) AS ac_kwh, sum(ac_readings) AS ac_readings, sum(ac_flagged) AS ac_flagged,
+         sum(linked_dc_kwh) AS linked_dc_kwh, sum(dc_kwh) AS dc_kwh, sum(battery_temp_sum) AS battery_temp_sum,
+         sum(dc_readings) AS dc_readings, sum(dc_flagged) AS dc_flagged
+  FROM parts GROUP BY 1, 2, 3
+),
+grid AS (
+  SELECT p.vehicle_id, p.meter_id, g.hour
+  FROM (SELECT vehicle_id, meter_id, min(hour) AS first_hour FROM hourly GROUP BY 1, 2) p
+  CROSS JOIN LATERAL generate_series(p.first_hour, $2::timestamptz - interval '1 hour', interval '1 hour') AS g(hour)
+),
+inserted AS (
+  INSERT INTO attributed_hourly (hour, vehicle_id, meter_id, ac_kwh, ac_readings, ac_flagged, linked_dc_kwh, dc_kwh,
+                                 battery_temp_sum, dc_readings, dc_flagged)
+  SELECT g.hour, g.vehicle_id, g.meter_id,
+         sum(coalesce(h.ac_kwh, 0)) OVER pair, sum(coalesce(h.ac_readings, 0)) OVER pair,
+         sum(coalesce(h.ac_flagged, 0)) OVER pair, sum(coalesce(h.linked_dc_kwh, 0)) OVER pair,
+         sum(coalesce(h.dc_kwh, 0)) OVER pair, sum(coalesce(h.battery_temp_sum, 0)) OVER pair,
+         sum(coalesce(h.dc_readings, 0)) OVER pair, sum(coalesce(h.dc_flagged, 0)) OVER pair
+  FROM grid g
+  LEFT JOIN hourly h ON h.vehicle_id = g.vehicle_id AND h.meter_id = g.meter_id AND h.hour = g.hour
+  WINDOW pair AS (PARTITION BY g.vehicle_id, g.meter_id ORDER BY g.hour)
+  -- An hour's rows together on disk: a report reads a few hours, each an index range of adjacent pages.
+  ORDER BY g.hour, g.vehicle_id, g.meter_id
+  RETURNING 1
+)
+SELECT count(*)::int AS rows FROM inserted`;
+
+/** $1 day, $2 the version the build read, $3 its end. */
+export const RECORD_DAY = `
+INSERT INTO attribution_days AS d (day, built_version, built_end, built_at) VALUES ($1, $2::int8, $3, now())
+ON CONFLICT (day) DO UPDATE SET built_version = EXCLUDED.built_version, built_end = EXCLUDED.built_end, built_at = now()`;
+
+/** Snapshots older than the horizon starting at $1. */
+export const PRUNE = [
+  `DELETE FROM attributed_hourly WHERE hour < $1::timestamptz`,
+  `DELETE FROM attribution_days WHERE day < $1::timestamptz`,
+  `DELETE FROM attribution_versions WHERE day < $1::timestamptz`,
+];
+
+/**
+ * Where a fleet report over whole hours [$1, $2) stops reading snapshots: walking the days from the
+ * one holding $1, the end of the current built hours of the first day not built and current through
+ * its end (a stale or unbuilt day counts as built to its start); clamped to [$1, $2).
+ */
+export const SNAPSHOT_END = `
+SELECT least(greatest(coalesce(
+  (SELECT CASE WHEN b.built_version = coalesce(v.version, 0) THEN b.built_end ELSE day END
+   FROM generate_series(date_trunc('day', $1::timestamptz, 'UTC'), $2::timestamptz - interval '1 microsecond',
+                        interval '24 hours') AS day
+   LEFT JOIN attribution_days b USING (day)
+   LEFT JOIN attribution_versions v USING (day)
+   WHERE b.day IS NULL OR b.built_version <> coalesce(v.version, 0) OR b.built_end < day + interval '24 hours'
+   ORDER BY day LIMIT 1),
+  $2::timestamptz), $1::timestamptz), $2::timestamptz) AS snapshot_end`;

@@ -1,0 +1,155 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource, type QueryRunner } from 'typeorm';
+import { AppConfig } from '../config/app-config.ts';
+import { isLockTimeout } from '../database/migration-runner.ts';
+import {
+  BUILD_DAY,
+  DAY_VERSION,
+  DAYS_TO_BUILD,
+  DELETE_DAY,
+  LOCK_INPUTS,
+  PRUNE,
+  RECORD_DAY,
+  SETTLED_END,
+  SNAPSHOT_DAYS,
+} from './attribution-snapshots.sql.ts';
+
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+/** Any constant works; the same for every replica, and neither the migration's nor the partition upkeep's. */
+export const SNAPSHOT_LOCK_KEY = 7_412_003_919;
+/** The SHARE lock waits at most this long (writers in flight), below deadlock_timeout (1 s): a writer is never the one aborted. */
+const INPUT_LOCK_TIMEOUT = '200ms';
+
+export interface SnapshotRun {
+  /** False when another replica holds the builder's lock, or a writer held the inputs' lock too long. */
+  ran: boolean;
+  built: { day: string; rows: number; ms: number }[];
+}
+
+/**
+ * Keeps the attribution snapshots (attributed_hourly) of the last SNAPSHOT_DAYS UTC days: every
+ * ATTRIBUTION_SNAPSHOT_INTERVAL_MS (0: never, as in the tests, which call build() themselves) it
+ * rebuilds each day whose snapshot is missing, stale (its version moved) or short of the settled
+ * hours, newest first. A day is rebuilt whole, in one repeatable-read transaction: it deletes the
+ * day's rows, inserts them from the roll-ups and link periods as that snapshot sees them, and
+ * records the version it read. One replica builds at a time (an advisory lock), on one connection.
+ */
+@Injectable()
+export class AttributionSnapshots implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AttributionSnapshots.name);
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const interval = this.config.ATTRIBUTION_SNAPSHOT_INTERVAL_MS;
+    if (interval === 0) return;
+    const tick = (): void => {
+      if (this.running !== undefined || this.stopped || !this.dataSource.isInitialized) return;
+      this.running = this.build()
+        .catch((error: unknown) => this.logger.warn(`Attribution snapshots not built: ${String(error)}`))
+        .finally(() => {
+          this.running = undefined;
+        });
+    };
+    this.timer = setInterval(tick, interval);
+    this.timer.unref();
+    setTimeout(tick, Math.min(interval, 1_000)).unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One run: builds every day that needs it. */
+  async build(): Promise<SnapshotRun> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [lock] = await select<{ locked: boolean }>(runner, 'SELECT pg_try_advisory_lock($1) AS locked', [
+        SNAPSHOT_LOCK_KEY,
+      ]);
+      if (!lock?.locked) return { ran: false, built: [] };
+      try {
+        return await this.buildOn(runner);
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [SNAPSHOT_LOCK_KEY]).catch(() => undefined);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async buildOn(runner: QueryRunner): Promise<SnapshotRun> {
+    const settled = await this.settledEnd(runner);
+    if (settled === undefined) return { ran: false, built: [] };
+    const horizon = new Date(Math.floor((settled.getTime() - 1) / DAY_MS) * DAY_MS - (SNAPSHOT_DAYS - 1) * DAY_MS);
+    for (const sql of PRUNE) await runner.query(sql, [horizon]);
+    const days = await select<{ day: Date; build_end: Date }>(runner, DAYS_TO_BUILD, [settled, SNAPSHOT_DAYS]);
+    const built: SnapshotRun['built'] = [];
+    for (const { day, build_end: end } of days) {
+      if (this.stopped) break;
+      const started = performance.now();
+      const rows = await this.buildDay(runner, day, end);
+      built.push({ day: day.toISOString().slice(0, 10), rows, ms: Math.round(performance.now() - started) });
+    }
+    if (built.length > 0) {
+      this.logger.log(
+        `Attribution snapshots built: ${built.map((b) => `${b.day} (${b.rows} rows, ${b.ms} ms)`).join(', ')}`,
+      );
+    }
+    return { ran: true, built };
+  }
+
+  /** The settled end read after writers in flight committed; undefined if they held the lock too long. */
+  private async settledEnd(runner: QueryRunner): Promise<Date | undefined> {
+    await runner.startTransaction();
+    try {
+      await runner.query(`SELECT set_config('lock_timeout', $1, true)`, [INPUT_LOCK_TIMEOUT]);
+      await runner.query(LOCK_INPUTS);
+      const [row] = await select<{ settled: Date }>(runner, SETTLED_END);
+      await runner.commitTransaction();
+      return row!.settled;
+    } catch (error) {
+      await runner.rollbackTransaction();
+      if (isLockTimeout(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private async buildDay(runner: QueryRunner, day: Date, end: Date): Promise<number> {
+    await runner.startTransaction('REPEATABLE READ');
+    try {
+      const [version] = await select<{ version: string }>(runner, DAY_VERSION, [day]);
+      await runner.query(DELETE_DAY, [day]);
+      const [inserted] = await select<{ rows: number }>(runner, BUILD_DAY, [
+        day,
+        end,
+        day,
+        end,
+        day,
+        end,
+        '3600 seconds',
+        null,
+      ]);
+      await runner.query(RECORD_DAY, [day, version!.version, end]);
+      await runner.commitTransaction();
+      return inserted!.rows;
+    } catch (error) {
+      await runner.rollbackTransaction();
+      throw error;
+    }
+  }
+}
+
+function select<T>(runner: QueryRunner, sql: string, params: unknown[] = []): Promise<T[]> {
+  return runner.query(sql, params) as Promise<T[]>;
+}
