@@ -50,6 +50,12 @@ const SPEC = {
     help: 'fraction of vehicles on depot meters, three to a meter (the rest 1:1)',
   },
   repoints: { type: 'number', default: 100, min: 0, help: 'vehicles re-pointed mid-hour during the window' },
+  register: {
+    type: 'number',
+    default: 0.1,
+    min: 0,
+    help: 'fraction of meters (spread over depot and 1:1 ones) that report a cumulative register, registered as such',
+  },
 };
 
 const options = parseArgs(process.argv.slice(2), SPEC);
@@ -69,6 +75,9 @@ const endMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
 const minutes = options.days * 1440;
 const startMs = endMs - minutes * MINUTE_MS;
 const rowsPerStream = D * minutes;
+const registerPercent = Math.round(options.register * 100);
+/** Meter d reports a register: about `register` of the meters, spread over depot and 1:1 ones. */
+const IS_REGISTER = `((d * 7) % 100 < ${registerPercent})`;
 
 // Disk: refuse what would fill the disk PostgreSQL writes to.
 await withAdmin(baseUrl, async (admin) => {
@@ -136,6 +145,18 @@ try {
   // two meters stay unlinked, their draw unattributed), the rest 1:1; then `repoints` vehicles move to
   // their neighbour's meter at a mid-hour instant inside the window (link periods, when the schema has them).
   const shared = Math.floor(options.share * D);
+  // Register meters, registered before their readings (so all of them are in that mode).
+  if (registerPercent > 0) {
+    for (const sql of [
+      `INSERT INTO devices (kind, device_id, energy_mode) SELECT 'meter', 'M-' || lpad(d::text, 5, '0'), 'register'
+       FROM generate_series(1, $1::int) AS d WHERE ${IS_REGISTER}`,
+      `INSERT INTO device_modes (kind, device_id, effective_from, energy_mode)
+       SELECT 'meter', 'M-' || lpad(d::text, 5, '0'), '-infinity', 'register' FROM generate_series(1, $1::int) AS d
+       WHERE ${IS_REGISTER}`,
+    ]) {
+      await db.query(sql, [D]);
+    }
+  }
   const { rows: schema } = await db.query(`SELECT to_regclass('link_periods') IS NOT NULL AS periods`);
   const meterOf = `'M-' || lpad((CASE WHEN d <= $2::int THEN d - (d - 1) % 3 ELSE d END)::text, 5, '0')`;
   if (schema[0].periods) {
@@ -181,10 +202,16 @@ try {
       ? 'generate_series($2::int, $3::int - 1) AS m, LATERAL generate_series(1, $4::int + 0 * m) AS d'
       : 'generate_series(1, $4::int) AS d, LATERAL generate_series($2::int, $3::int - 1 + 0 * d) AS m';
   const energy = (modulo) => `round((((d::int8 * 7919 + m::int8 * 104729) % ${modulo}) + 1) / 1000.0, 3)`;
+  // A depot meter feeds three vehicles: it draws three times as much; its group's other two meters only standby.
+  const depotFactor = `(CASE WHEN d > $5::int THEN 1 WHEN (d - 1) % 3 = 0 THEN 3 ELSE 0.02 END)`;
+  // A register meter draws the same each minute (its register: 1000 kWh at the window's start, counting up);
+  // stored as the write path stores it: the step counted, the register as sent, the first reading a baseline.
+  const registerStep = `(round((((d::int8 * 7919) % 1000) + 1) / 1000.0, 3) * ${depotFactor})`;
   const SELECT = {
-    // A depot meter feeds three vehicles: it draws three times as much; its group's other two meters only standby.
     meter: `SELECT 'M-' || lpad(d::text, 5, '0'), $1::timestamptz + m * interval '1 minute',
-             ${energy(1000)} * (CASE WHEN d > $5::int THEN 1 WHEN (d - 1) % 3 = 0 THEN 3 ELSE 0.02 END),
+             CASE WHEN NOT ${IS_REGISTER} THEN ${energy(1000)} * ${depotFactor} WHEN m = 0 THEN 0 ELSE ${registerStep} END,
+             CASE WHEN ${IS_REGISTER} THEN 1000 + m * ${registerStep} END,
+             CASE WHEN ${IS_REGISTER} AND m = 0 THEN 'baseline' END,
              230 + d % 10, $1::timestamptz + m * interval '1 minute' + interval '2 seconds'
       FROM ${loops}`,
     vehicle: `SELECT 'V-' || lpad(d::text, 5, '0'), $1::timestamptz + m * interval '1 minute', 10 + m % 80, ${energy(900)},
@@ -192,11 +219,14 @@ try {
       FROM ${loops}`,
   };
   const HISTORY = {
-    meter: `INSERT INTO meter_telemetry (meter_id, ts, kwh_consumed_ac, voltage, received_at) ${SELECT.meter}`,
+    meter: `INSERT INTO meter_telemetry (meter_id, ts, kwh_consumed_ac, reported_kwh, quality_reason, voltage, received_at)
+      ${SELECT.meter}`,
     vehicle: `INSERT INTO vehicle_telemetry (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, received_at) ${SELECT.vehicle}`,
   };
   const LIVE = {
-    meter: `INSERT INTO meter_live_status (meter_id, ts, kwh_consumed_ac, voltage, received_at) ${SELECT.meter}`,
+    meter: `INSERT INTO meter_live_status (meter_id, ts, kwh_consumed_ac, voltage, received_at)
+      SELECT meter_id, ts, coalesce(reported, kwh), voltage, received_at
+      FROM (${SELECT.meter}) AS sent(meter_id, ts, kwh, reported, reason, voltage, received_at)`,
     vehicle: `INSERT INTO vehicle_live_status (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, received_at) ${SELECT.vehicle}`,
   };
   const start = new Date(startMs);
@@ -264,6 +294,7 @@ try {
   const { rows } = await db.query(
     `SELECT (SELECT count(*) FROM meter_telemetry)::int8::text AS meters,
             (SELECT count(*) FROM vehicle_telemetry)::int8::text AS vehicles,
+            (SELECT count(*)::int FROM devices WHERE kind = 'meter' AND energy_mode = 'register') AS registers,
             pg_size_pretty(pg_database_size(current_database())) AS size`,
   );
   if (Number(rows[0].meters) !== rowsPerStream || Number(rows[0].vehicles) !== rowsPerStream) {
@@ -282,6 +313,7 @@ try {
     vacuumSeconds,
     rollups: present,
     sharedVehicles: shared,
+    registerMeters: rows[0].registers,
     repoints: schema[0].periods ? options.repoints : 0,
   });
   log(

@@ -4,6 +4,7 @@ import { LinkNotFound, MeterNotFound } from '../common/errors/domain-error.ts';
 import { Clock } from '../common/time/clock.ts';
 import { AppConfig } from '../config/app-config.ts';
 import { genericPlanQuery, type PreparedStatement } from '../database/pg-pool.ts';
+import { Metrics } from '../observability/metrics.ts';
 import { attributionParams } from './attribution.sql.ts';
 import type { FleetQuery, FleetReport, FleetVehicle } from './dto/fleet.dto.ts';
 import type { MeterBucket, MeterPerformance, MeterTotals } from './dto/meter-performance.dto.ts';
@@ -31,6 +32,7 @@ export class AnalyticsService {
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -115,6 +117,8 @@ export class AnalyticsService {
       const snapshotEnd = row!.snapshot_end;
       const live = { from: snapshotEnd, to: window.to };
       const isLive = snapshotEnd.getTime() < window.to.getTime();
+      const source = !isLive ? 'snapshots' : snapshotEnd.getTime() > window.from.getTime() ? 'mixed' : 'live';
+      this.metrics.fleetReports.inc({ source });
       const slices = snapshotSlices(window.from, snapshotEnd);
       // The per-vehicle sums of 10,000 vehicles (numeric) take ~8 MB: in memory, not spilled in batches.
       await manager.query(`SELECT set_config('work_mem', '64MB', true)`);

@@ -1,4 +1,4 @@
-import { attributionCtes, FLEET_PARTS } from './attribution.sql.ts';
+import { attributionCtes, fleetParts } from './attribution.sql.ts';
 
 /**
  * Attribution snapshots (see the attribution-snapshots migration): the fleet attribution's outcome per
@@ -27,40 +27,64 @@ LEFT JOIN attribution_versions v USING (day)
 WHERE b.day IS NULL OR b.built_version <> coalesce(v.version, 0) OR b.built_end < least(day + interval '24 hours', $1::timestamptz)
 ORDER BY day DESC`;
 
-/** The version of day $1 as this (repeatable-read) transaction sees it: what the build below reads. */
-export const DAY_VERSION = `SELECT coalesce((SELECT version FROM attribution_versions WHERE day = $1), 0)::text AS version`;
+/**
+ * Day $1 as this (repeatable-read) transaction sees it: its version (what the build reads) and what
+ * was built of it (to extend a current day by its newly settled hours instead of rebuilding it).
+ */
+export const DAY_STATE = `
+SELECT coalesce((SELECT version FROM attribution_versions WHERE day = $1), 0)::text AS version,
+       b.built_version::text AS built_version, b.built_end
+FROM (SELECT 1) AS one LEFT JOIN attribution_days b ON b.day = $1`;
 
-export const DELETE_DAY = `DELETE FROM attributed_hourly WHERE hour >= $1::timestamptz AND hour < $1::timestamptz + interval '24 hours'`;
+/** The day's ($2) rows from hour $1 on: replaced by the build. */
+export const DELETE_FROM = `
+DELETE FROM attributed_hourly WHERE hour >= $1::timestamptz AND hour < $2::timestamptz + interval '24 hours'`;
 
 /**
- * Builds day [$1, $2) (attribution window $1…$8, one-hour buckets): every (vehicle, meter) pair of
- * FLEET_PARTS gets a row for each hour from its first one to the build's end, with the running sums
- * from $1 through that hour.
+ * Builds hours [$1, $2) of the UTC day starting $9 (attribution window $1…$8, one-hour buckets) on
+ * top of the day's rows at $1 − 1 h (none when $1 is the day's start): every (vehicle, meter) pair
+ * of those rows or of fleetParts gets a row for each hour from its first one to $2, with the running
+ * sums from the day's start through that hour.
  */
-export const BUILD_DAY = `
+export const BUILD_HOURS = `
 WITH ${attributionCtes('fleet')},
-${FLEET_PARTS},
+${fleetParts(true)},
 hourly AS (
-  SELECT vehicle_id, meter_id, bucket AS hour, sum(ac_kwh) AS ac_kwh, sum(ac_readings) AS ac_readings, sum(ac_flagged) AS ac_flagged,
-         sum(linked_dc_kwh) AS linked_dc_kwh, sum(dc_kwh) AS dc_kwh, sum(battery_temp_sum) AS battery_temp_sum,
-         sum(dc_readings) AS dc_readings, sum(dc_flagged) AS dc_flagged
+  SELECT vehicle_id, meter_id, bucket AS hour, sum(ac_kwh) AS ac_kwh, sum(ac_readings) AS ac_readings,
+         sum(ac_flagged) AS ac_flagged, sum(linked_dc_kwh) AS linked_dc_kwh, sum(dc_kwh) AS dc_kwh,
+         sum(battery_temp_sum) AS battery_temp_sum, sum(dc_readings) AS dc_readings, sum(dc_flagged) AS dc_flagged
   FROM parts GROUP BY 1, 2, 3
+),
+base AS (
+  SELECT * FROM attributed_hourly
+  WHERE hour = $1::timestamptz - interval '1 hour' AND $1::timestamptz > $9::timestamptz
 ),
 grid AS (
   SELECT p.vehicle_id, p.meter_id, g.hour
-  FROM (SELECT vehicle_id, meter_id, min(hour) AS first_hour FROM hourly GROUP BY 1, 2) p
+  FROM (
+    SELECT vehicle_id, meter_id, min(first_hour) AS first_hour
+    FROM (SELECT vehicle_id, meter_id, $1::timestamptz AS first_hour FROM base
+          UNION ALL
+          SELECT vehicle_id, meter_id, hour FROM hourly) AS seen
+    GROUP BY 1, 2
+  ) p
   CROSS JOIN LATERAL generate_series(p.first_hour, $2::timestamptz - interval '1 hour', interval '1 hour') AS g(hour)
 ),
 inserted AS (
   INSERT INTO attributed_hourly (hour, vehicle_id, meter_id, ac_kwh, ac_readings, ac_flagged, linked_dc_kwh, dc_kwh,
                                  battery_temp_sum, dc_readings, dc_flagged)
   SELECT g.hour, g.vehicle_id, g.meter_id,
-         sum(coalesce(h.ac_kwh, 0)) OVER pair, sum(coalesce(h.ac_readings, 0)) OVER pair,
-         sum(coalesce(h.ac_flagged, 0)) OVER pair, sum(coalesce(h.linked_dc_kwh, 0)) OVER pair,
-         sum(coalesce(h.dc_kwh, 0)) OVER pair, sum(coalesce(h.battery_temp_sum, 0)) OVER pair,
-         sum(coalesce(h.dc_readings, 0)) OVER pair, sum(coalesce(h.dc_flagged, 0)) OVER pair
+         coalesce(b.ac_kwh, 0) + sum(coalesce(h.ac_kwh, 0)) OVER pair,
+         coalesce(b.ac_readings, 0) + sum(coalesce(h.ac_readings, 0)) OVER pair,
+         coalesce(b.ac_flagged, 0) + sum(coalesce(h.ac_flagged, 0)) OVER pair,
+         coalesce(b.linked_dc_kwh, 0) + sum(coalesce(h.linked_dc_kwh, 0)) OVER pair,
+         coalesce(b.dc_kwh, 0) + sum(coalesce(h.dc_kwh, 0)) OVER pair,
+         coalesce(b.battery_temp_sum, 0) + sum(coalesce(h.battery_temp_sum, 0)) OVER pair,
+         coalesce(b.dc_readings, 0) + sum(coalesce(h.dc_readings, 0)) OVER pair,
+         coalesce(b.dc_flagged, 0) + sum(coalesce(h.dc_flagged, 0)) OVER pair
   FROM grid g
   LEFT JOIN hourly h ON h.vehicle_id = g.vehicle_id AND h.meter_id = g.meter_id AND h.hour = g.hour
+  LEFT JOIN base b ON b.vehicle_id = g.vehicle_id AND b.meter_id = g.meter_id
   WINDOW pair AS (PARTITION BY g.vehicle_id, g.meter_id ORDER BY g.hour)
   -- An hour's rows together on disk: a report reads a few hours, each an index range of adjacent pages.
   ORDER BY g.hour, g.vehicle_id, g.meter_id

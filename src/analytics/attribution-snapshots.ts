@@ -2,11 +2,12 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { DataSource, type QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/app-config.ts';
 import { isLockTimeout } from '../database/migration-runner.ts';
+import { Metrics } from '../observability/metrics.ts';
 import {
-  BUILD_DAY,
-  DAY_VERSION,
+  BUILD_HOURS,
+  DAY_STATE,
   DAYS_TO_BUILD,
-  DELETE_DAY,
+  DELETE_FROM,
   LOCK_INPUTS,
   PRUNE,
   RECORD_DAY,
@@ -24,16 +25,18 @@ const INPUT_LOCK_TIMEOUT = '200ms';
 export interface SnapshotRun {
   /** False when another replica holds the builder's lock, or a writer held the inputs' lock too long. */
   ran: boolean;
-  built: { day: string; rows: number; ms: number }[];
+  /** Each day built: `from` is its start for a rebuild, else the end of its current part, extended. */
+  built: { day: string; from: string; rows: number; ms: number }[];
 }
 
 /**
  * Keeps the attribution snapshots (attributed_hourly) of the last SNAPSHOT_DAYS UTC days: every
  * ATTRIBUTION_SNAPSHOT_INTERVAL_MS (0: never, as in the tests, which call build() themselves) it
- * rebuilds each day whose snapshot is missing, stale (its version moved) or short of the settled
- * hours, newest first. A day is rebuilt whole, in one repeatable-read transaction: it deletes the
- * day's rows, inserts them from the roll-ups and link periods as that snapshot sees them, and
- * records the version it read. One replica builds at a time (an advisory lock), on one connection.
+ * builds each day whose snapshot is missing, stale (its version moved) or short of the settled
+ * hours, newest first, in one repeatable-read transaction per day: a day still current is extended
+ * by its newly settled hours (on top of its last built hour's running sums), any other is rebuilt
+ * whole; either way from the roll-ups and link periods as that snapshot sees them, recording the
+ * version it read. One replica builds at a time (an advisory lock), on one connection.
  */
 @Injectable()
 export class AttributionSnapshots implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -45,6 +48,7 @@ export class AttributionSnapshots implements OnApplicationBootstrap, OnApplicati
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -98,12 +102,14 @@ export class AttributionSnapshots implements OnApplicationBootstrap, OnApplicati
     for (const { day, build_end: end } of days) {
       if (this.stopped) break;
       const started = performance.now();
-      const rows = await this.buildDay(runner, day, end);
-      built.push({ day: day.toISOString().slice(0, 10), rows, ms: Math.round(performance.now() - started) });
+      const { from, rows } = await this.buildDay(runner, day, end);
+      const ms = performance.now() - started;
+      this.metrics.snapshotDaysBuilt.observe(ms / 1000);
+      built.push({ day: day.toISOString().slice(0, 10), from: from.toISOString(), rows, ms: Math.round(ms) });
     }
     if (built.length > 0) {
       this.logger.log(
-        `Attribution snapshots built: ${built.map((b) => `${b.day} (${b.rows} rows, ${b.ms} ms)`).join(', ')}`,
+        `Attribution snapshots built: ${built.map((b) => `${b.day} from ${b.from.slice(11, 16)} (${b.rows} rows, ${b.ms} ms)`).join(', ')}`,
       );
     }
     return { ran: true, built };
@@ -125,24 +131,36 @@ export class AttributionSnapshots implements OnApplicationBootstrap, OnApplicati
     }
   }
 
-  private async buildDay(runner: QueryRunner, day: Date, end: Date): Promise<number> {
+  /**
+   * Builds day [day, end) in one repeatable-read transaction: only its newly settled hours when what
+   * was built of it is still current (nothing it read has changed since), else all of it.
+   */
+  private async buildDay(runner: QueryRunner, day: Date, end: Date): Promise<{ from: Date; rows: number }> {
     await runner.startTransaction('REPEATABLE READ');
     try {
-      const [version] = await select<{ version: string }>(runner, DAY_VERSION, [day]);
-      await runner.query(DELETE_DAY, [day]);
-      const [inserted] = await select<{ rows: number }>(runner, BUILD_DAY, [
-        day,
+      const [state] = await select<{ version: string; built_version: string | null; built_end: Date | null }>(
+        runner,
+        DAY_STATE,
+        [day],
+      );
+      const { version, built_version: builtVersion, built_end: builtEnd } = state!;
+      const current = builtVersion === version && builtEnd !== null && builtEnd.getTime() < end.getTime();
+      const from = current ? builtEnd : day;
+      await runner.query(DELETE_FROM, [from, day]);
+      const [inserted] = await select<{ rows: number }>(runner, BUILD_HOURS, [
+        from,
         end,
-        day,
+        from,
         end,
-        day,
+        from,
         end,
         '3600 seconds',
         null,
+        day,
       ]);
-      await runner.query(RECORD_DAY, [day, version!.version, end]);
+      await runner.query(RECORD_DAY, [day, version, end]);
       await runner.commitTransaction();
-      return inserted!.rows;
+      return { from, rows: inserted!.rows };
     } catch (error) {
       await runner.rollbackTransaction();
       throw error;

@@ -324,16 +324,22 @@ export function statusExpression(
 
 /**
  * The fleet attribution's outcome as rows (after attributionCtes('fleet')): per vehicle, meter and
- * bucket (with $7 NULL one bucket, $1; the snapshot builder's are hours), the AC attributed to the vehicle from that meter (solo
- * meters' whole AC, shared meters' shares, with the units' reading counts), the DC it reported while
- * linked to that meter, and, on the row of its only meter in the window (else meter ''), its own
- * totals: all its DC, battery temperatures, readings and flagged readings, linked or not. The fleet
- * report sums them per vehicle; the snapshot builder keeps them per hour.
+ * bucket (with $7 NULL one bucket, $1; the snapshot builder's are hours), the AC attributed to the
+ * vehicle from that meter (solo meters' whole AC, shared meters' shares, with the units' reading
+ * counts), the DC it reported while linked to that meter, and its own totals: all its DC, battery temperatures, readings and flagged
+ * readings, linked or not, on a row of meter '' or, with `ownKeys` (the snapshot builder, which keeps
+ * rows per hour: one row fewer per vehicle), of its only meter in the window. The fleet report sums
+ * them per vehicle.
  */
-export const FLEET_PARTS = `
+export function fleetParts(ownKeys: boolean): string {
+  return `${
+    ownKeys
+      ? `
 own_keys AS (
   SELECT vehicle_id, min(meter_id) AS meter_id FROM fleet_periods GROUP BY vehicle_id HAVING count(DISTINCT meter_id) = 1
-),
+),`
+      : ''
+  }
 -- Every meter's and vehicle's roll-ups per bucket, through the hour index (as one range); solo meters
 -- and whole vehicles are then joined to them (a join per device would be an index probe each).
 meter_buckets AS (
@@ -357,9 +363,14 @@ parts AS (
   UNION ALL
   SELECT vehicle_id, meter_id, bucket, 0, 0, 0, kwh, 0, 0, 0, 0 FROM vehicle_energy WHERE meter_id IS NOT NULL
   UNION ALL
-  SELECT v.vehicle_id, coalesce(k.meter_id, ''), v.bucket, 0, 0, 0, CASE WHEN s.whole THEN v.kwh ELSE 0 END,
-         v.kwh, v.temp_sum, v.n, v.flagged
+  SELECT v.vehicle_id, ${ownKeys ? `coalesce(k.meter_id, '')` : `''`}, v.bucket, 0, 0, 0,
+         CASE WHEN s.whole THEN v.kwh ELSE 0 END, v.kwh, v.temp_sum, v.n, v.flagged
   FROM vehicle_buckets v
-  LEFT JOIN vehicle_shapes s ON s.vehicle_id = v.vehicle_id
-  LEFT JOIN own_keys k ON k.vehicle_id = v.vehicle_id
+  LEFT JOIN vehicle_shapes s ON s.vehicle_id = v.vehicle_id${
+    ownKeys
+      ? `
+  LEFT JOIN own_keys k ON k.vehicle_id = v.vehicle_id`
+      : ''
+  }
 )`;
+}

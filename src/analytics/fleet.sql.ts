@@ -1,4 +1,4 @@
-import { attributionCtes, FLEET_PARTS, statusExpression } from './attribution.sql.ts';
+import { attributionCtes, fleetParts, statusExpression } from './attribution.sql.ts';
 import type { VehicleStatus } from './dto/performance.dto.ts';
 
 /**
@@ -8,9 +8,9 @@ import type { VehicleStatus } from './dto/performance.dto.ts';
  *  - [$16, $1): attribution snapshots (attributed_hourly, running sums within each UTC day): the
  *    slices $17 (hours) with signs $18 (snapshotSlices). The caller checked that every hour of those
  *    days up to $1 is built and current (SNAPSHOT_END);
- *  - [$1, $2): the attribution rule itself (attributionCtes, FLEET_PARTS), when `live`: the hourly
+ *  - [$1, $2): the attribution rule itself (attributionCtes, fleetParts), when `live`: the hourly
  *    roll-ups, and raw readings only for hours in which a link changed mid-hour.
- * Both give per (vehicle, meter) rows of the same kind (FLEET_PARTS), summed per vehicle. Temperature
+ * Both give per (vehicle, meter) rows of the same kind (fleetParts), summed per vehicle. Temperature
  * and reading counts are the vehicle's own, linked or not.
  *
  * $1…$8 the live part's attribution window ($1 = $2 when there is none: then unused but typed),
@@ -26,7 +26,7 @@ import type { VehicleStatus } from './dto/performance.dto.ts';
 export function fleetPerformance(live: boolean): string {
   const livePart = live
     ? `${attributionCtes('fleet')},
-${FLEET_PARTS},`
+${fleetParts(false)},`
     : `-- Not read: types the live part's parameters, which this statement does not use.
 unused_parameters AS (SELECT $1::timestamptz, $3::timestamptz, $4::timestamptz, $5::timestamptz, $6::timestamptz, $7::interval, $8::text),`;
   return `

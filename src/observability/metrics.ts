@@ -40,6 +40,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly snapshotDaysBuilt = new Histogram({
+    name: 'fleet_snapshot_day_build_duration_seconds',
+    help: "Time to rebuild one UTC day of the fleet report's attribution snapshots (count: days rebuilt)",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly fleetReports = new Counter({
+    name: 'fleet_reports_total',
+    help: 'Fleet reports answered, by source: snapshots (all of the window), mixed (snapshots, then live), live',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
   readonly requestReadings = new Histogram({
     name: 'telemetry_request_readings',
     help: 'Readings per ingestion request (1 for a single reading)',

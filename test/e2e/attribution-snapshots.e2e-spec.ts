@@ -118,6 +118,8 @@ const fleetArbitrary = fc
       ),
       meterSamples: samples(meters),
       vehicleSamples: samples(vehicles),
+      // A day as an earlier build left it, built through its first `hours` hours: the next build extends it.
+      cut: fc.record({ day: fc.integer({ min: 0, max: 2 }), hours: fc.integer({ min: 1, max: 23 }) }),
       change: fc.oneof(
         fc.record({ kind: fc.constant('meter' as const), minute: fc.integer({ min: 0, max: SPAN_MINUTES - 1 }) }),
         fc.record({ kind: fc.constant('vehicle' as const), minute: fc.integer({ min: 0, max: SPAN_MINUTES - 1 }) }),
@@ -169,6 +171,17 @@ it('reads the same report from snapshots as live, and a change to any input make
       const outcome = await snapshots.build();
       expect(outcome.ran).toBe(true);
       expect(await currentDays()).toEqual(expect.arrayContaining(SPAN_DAYS));
+      for (const [i, window] of WINDOWS.entries()) expect(await fleet(window)).toEqual(live[i]);
+
+      const cutDay = new Date(BASE + generated.cut.day * DAY).toISOString();
+      const cutAt = new Date(BASE + generated.cut.day * DAY + generated.cut.hours * HOUR).toISOString();
+      await t.db.query(
+        `DELETE FROM attributed_hourly WHERE hour >= $1::timestamptz AND hour < $2::timestamptz + interval '24 hours'`,
+        [cutAt, cutDay],
+      );
+      await t.db.query(`UPDATE attribution_days SET built_end = $2 WHERE day = $1::timestamptz`, [cutDay, cutAt]);
+      const extended = await snapshots.build();
+      expect(extended.built).toEqual([expect.objectContaining({ day: cutDay.slice(0, 10), from: cutAt })]);
       for (const [i, window] of WINDOWS.entries()) expect(await fleet(window)).toEqual(live[i]);
 
       // One more change, after the build: the report must follow it before any rebuild.
@@ -323,5 +336,15 @@ describe('a fixed fleet', () => {
     expect((await snapshots.build()).built.map((b) => b.day)).toContain(SPAN_DAYS[1]);
     expect((await fleet(day, `&meterId=${meter}`)).items[0]!.dcKwh).toBe(14);
     expect(await fleet(day)).toEqual(await liveFleet(day));
+  });
+
+  it('counts reports by source and the days rebuilt in /metrics', async () => {
+    expect((await snapshots.build()).ran).toBe(true);
+    await fleet(day);
+    const text = (await request(t.server).get('/metrics').expect(200)).text;
+    const value = (pattern: RegExp): number => Number(pattern.exec(text)?.[1] ?? NaN);
+    expect(value(/^fleet_reports_total\{source="snapshots"\} (\d+)$/m)).toBeGreaterThan(0);
+    expect(value(/^fleet_reports_total\{source="live"\} (\d+)$/m)).toBeGreaterThan(0);
+    expect(value(/^fleet_snapshot_day_build_duration_seconds_count (\d+)$/m)).toBeGreaterThan(0);
   });
 });

@@ -33,7 +33,7 @@ import {
 } from '../lib/service-process.mjs';
 
 /** The last release that landed; upgrades are tested from it. */
-const PREVIOUS_RELEASE = '49a2f5f40dfd97441e9decf4802e0646785962b5';
+const PREVIOUS_RELEASE = '2826b68b7683828b78da5d72419e1d48891bf20d';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -105,6 +105,11 @@ try {
   );
   const migrationsAfter = await appliedMigrations();
   const after = { answers: await ask(current.url, questions), rows: await tableFacts() };
+  // This build's fleet report reads attribution snapshots once its builder has made them (in the
+  // background, from a second after start): the same questions again once every day is built.
+  const builtInMs = await snapshotsBuilt();
+  log(`attribution snapshots of every day of the history built ${builtInMs} ms after the first answers`);
+  const afterBuilt = await ask(current.url, questions);
 
   const problems = [];
   const expectedMigrations = readdirSync(join(ROOT, 'migrations')).filter((file) => file.endsWith('.ts')).length;
@@ -119,6 +124,9 @@ try {
   );
   problems.push(...differences('rows', before.rows, after.rows));
   questions.forEach((question, i) => problems.push(...differences(question, before.answers[i], after.answers[i])));
+  questions.forEach((question, i) =>
+    problems.push(...differences(`${question} (snapshots built)`, before.answers[i], afterBuilt[i])),
+  );
 
   const ack = await post(current.url, [meterAt('M-00001', new Date(Date.now() - 60_000))]);
   if (ack.status !== 201) problems.push(`a reading after the upgrade answered ${ack.status}: ${ack.text}`);
@@ -250,6 +258,24 @@ async function askedQuestions() {
   paths.push(`/v1/analytics/fleet?from=${iso(fleetFrom)}&to=${iso(fleetFrom + DAY_MS)}&limit=1000`);
   paths.push(`/v1/analytics/fleet?from=${iso(fleetFrom - HOUR_MS)}&to=${iso(hourAfter(lastMs) + HOUR_MS)}&limit=1000`);
   return paths;
+}
+
+/** Waits (at most 2 min) until every UTC day of the history has a current snapshot through its settled hours. */
+async function snapshotsBuilt() {
+  const started = Date.now();
+  for (;;) {
+    const [{ ready }] = await query(`
+      SELECT bool_and(coalesce(b.built_version = coalesce(v.version, 0)
+                                AND b.built_end >= least(day + interval '24 hours', attribution_settled_end()), false)) AS ready
+      FROM generate_series((SELECT date_trunc('day', min(ts), 'UTC') FROM meter_telemetry),
+                           attribution_settled_end() - interval '1 microsecond', interval '24 hours') AS day
+      LEFT JOIN attribution_days b USING (day)
+      LEFT JOIN attribution_versions v USING (day)`);
+    if (ready) return Date.now() - started;
+    if (Date.now() - started > 120_000)
+      throw new Error('attribution snapshots not built within 2 minutes of the upgrade');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 async function ask(url, paths) {
