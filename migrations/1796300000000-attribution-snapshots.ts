@@ -11,18 +11,25 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *    the vehicle reported while linked to it, and the vehicle's own totals (all its DC, temperatures,
  *    readings) on one row of its day: the pair of its only meter that day, else meter ''. A pair has
  *    a row in every hour of the day from its first one on, so a slice is an equality on `hour`.
- *  - `attribution_versions`: per UTC day, a counter that every change to an input of a settled hour
- *    of that day increments in the changing transaction (triggers below: roll-ups, link periods).
- *  - `attribution_days`: per UTC day, the version the builder read and the end of the hours it built.
- *    A day's snapshot is read only while built_version = version: it is then exactly what the live
- *    rule gives, and the reader computes the rest (unbuilt or stale hours) live.
+ *  - `attribution_changes`: a row (the UTC day) for every statement that changed an input of a settled
+ *    hour of that day, inserted in the changing transaction (triggers below: roll-ups, link periods).
+ *    Append-only for writers, so concurrent writers never wait for each other on it (a counter row
+ *    per day would serialize every late write, commits included, on that row's lock).
+ *  - `attribution_days`: per UTC day, the end of the hours the builder built. The builder deletes the
+ *    day's change rows its snapshot sees in the transaction that rebuilds the day; a day's snapshot is
+ *    read only while it has no change row left: it is then exactly what the live rule gives, and the
+ *    reader computes the rest (unbuilt or changed days) live.
  *
  * An hour is settled once clock_timestamp() − 2 min is past its end; the builder locks the inputs in
- * SHARE mode before it reads the clock, so a writer it cannot see read a later clock and bumps.
+ * SHARE mode before it reads the clock, so a writer it cannot see reads a later clock and records
+ * its change.
  *
  * Safe on a database holding weeks of history: new tables and triggers only, nothing rewritten or
  * scanned; the builder fills the snapshots in the background after the upgrade, and until then every
- * report is computed live, as before.
+ * report is computed live, as before. CREATE TRIGGER briefly takes a SHARE ROW EXCLUSIVE lock on the
+ * roll-ups and link periods (it waits for writes in flight, at most MIGRATION_LOCK_TIMEOUT_MS, then
+ * the migration is retried). Replicas of the previous release keep writing during a rolling upgrade:
+ * the triggers are the database's, so their writes are recorded too.
  */
 export class AttributionSnapshots1796300000000 implements MigrationInterface {
   name = 'AttributionSnapshots1796300000000';
@@ -43,17 +50,13 @@ export class AttributionSnapshots1796300000000 implements MigrationInterface {
         dc_flagged       int              NOT NULL,
         PRIMARY KEY (hour, vehicle_id, meter_id)
       )`);
-    await runner.query(`
-      CREATE TABLE attribution_versions (
-        day     timestamptz NOT NULL PRIMARY KEY,
-        version bigint      NOT NULL
-      )`);
+    await runner.query(`CREATE TABLE attribution_changes (day timestamptz NOT NULL)`);
+    await runner.query(`CREATE INDEX attribution_changes_day_idx ON attribution_changes (day)`);
     await runner.query(`
       CREATE TABLE attribution_days (
-        day           timestamptz NOT NULL PRIMARY KEY,
-        built_version bigint      NOT NULL,
-        built_end     timestamptz NOT NULL,
-        built_at      timestamptz NOT NULL DEFAULT now()
+        day       timestamptz NOT NULL PRIMARY KEY,
+        built_end timestamptz NOT NULL,
+        built_at  timestamptz NOT NULL DEFAULT now()
       )`);
 
     // The end of the settled hours, by the clock of the transaction asking (not its start).
@@ -61,26 +64,21 @@ export class AttributionSnapshots1796300000000 implements MigrationInterface {
       CREATE FUNCTION attribution_settled_end() RETURNS timestamptz LANGUAGE sql VOLATILE AS $$
         SELECT date_trunc('hour', clock_timestamp() - interval '2 minutes', 'UTC')
       $$`);
-    // Bumps the settled days from the one holding first_instant (at most 32 days back: the snapshots'
-    // horizon), in day order so that concurrent writers take the row locks in the same order.
+    // Records a change of every settled day from the one holding first_instant (at most 32 days back:
+    // the snapshots' horizon).
     await runner.query(`
-      CREATE FUNCTION attribution_bump(first_instant timestamptz) RETURNS void LANGUAGE sql AS $$
-        INSERT INTO attribution_versions AS v (day, version)
-        SELECT day, 1
+      CREATE FUNCTION attribution_changed_from(first_instant timestamptz) RETURNS void LANGUAGE sql AS $$
+        INSERT INTO attribution_changes (day)
+        SELECT day
         FROM (SELECT attribution_settled_end() AS settled) s,
              generate_series(date_trunc('day', greatest(first_instant, s.settled - interval '768 hours'), 'UTC'),
                              s.settled - interval '1 microsecond', interval '24 hours') AS day
-        ORDER BY day
-        ON CONFLICT (day) DO UPDATE SET version = v.version + 1
       $$`);
     await runner.query(`
       CREATE FUNCTION attribution_rollup_changed() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        INSERT INTO attribution_versions AS v (day, version)
-        SELECT DISTINCT date_trunc('day', hour, 'UTC'), 1 FROM changed_rows
-        WHERE hour < attribution_settled_end()
-        ORDER BY 1
-        ON CONFLICT (day) DO UPDATE SET version = v.version + 1;
+        INSERT INTO attribution_changes (day)
+        SELECT DISTINCT date_trunc('day', hour, 'UTC') FROM changed_rows WHERE hour < attribution_settled_end();
         RETURN NULL;
       END $$`);
     for (const table of ['meter_hourly', 'vehicle_hourly']) {
@@ -116,7 +114,7 @@ export class AttributionSnapshots1796300000000 implements MigrationInterface {
           INTO first_instant
           FROM old_rows o FULL JOIN new_rows n ON n.vehicle_id = o.vehicle_id AND n.valid_from = o.valid_from;
         END IF;
-        IF first_instant IS NOT NULL THEN PERFORM attribution_bump(first_instant); END IF;
+        IF first_instant IS NOT NULL THEN PERFORM attribution_changed_from(first_instant); END IF;
         RETURN NULL;
       END $$`);
     await runner.query(`
@@ -140,10 +138,10 @@ export class AttributionSnapshots1796300000000 implements MigrationInterface {
     }
     await runner.query(`DROP FUNCTION attribution_links_changed()`);
     await runner.query(`DROP FUNCTION attribution_rollup_changed()`);
-    await runner.query(`DROP FUNCTION attribution_bump(timestamptz)`);
+    await runner.query(`DROP FUNCTION attribution_changed_from(timestamptz)`);
     await runner.query(`DROP FUNCTION attribution_settled_end()`);
     await runner.query(`DROP TABLE attribution_days`);
-    await runner.query(`DROP TABLE attribution_versions`);
+    await runner.query(`DROP TABLE attribution_changes`);
     await runner.query(`DROP TABLE attributed_hourly`);
   }
 }

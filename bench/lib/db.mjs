@@ -121,12 +121,11 @@ export async function waitForSnapshots(url, window, timeoutMs = 600_000) {
   try {
     for (;;) {
       const { rows } = await client.query(
-        `SELECT bool_and(coalesce(b.built_version = coalesce(v.version, 0)
+        `SELECT bool_and(coalesce(NOT EXISTS (SELECT 1 FROM attribution_changes c WHERE c.day = b.day)
                                   AND b.built_end >= least(day + interval '24 hours', $2::timestamptz), false)) AS ready
          FROM generate_series(date_trunc('day', $1::timestamptz, 'UTC'), $2::timestamptz - interval '1 microsecond',
                               interval '24 hours') AS day
-         LEFT JOIN attribution_days b USING (day)
-         LEFT JOIN attribution_versions v USING (day)`,
+         LEFT JOIN attribution_days b USING (day)`,
         [window.from, window.to],
       );
       if (rows[0].ready) return performance.now() - started;

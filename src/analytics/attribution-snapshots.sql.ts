@@ -17,24 +17,32 @@ export const SNAPSHOT_DAYS = 32;
 export const LOCK_INPUTS = `LOCK TABLE meter_hourly, vehicle_hourly, link_periods IN SHARE MODE`;
 export const SETTLED_END = `SELECT attribution_settled_end() AS settled`;
 
-/** Days of the horizon ending at $1 (the settled end) whose snapshot is missing, stale or short; newest first. */
+/** A change to day `day` is recorded (attribution_changes) and not yet built into its snapshot. */
+const CHANGED = (day: string): string => `EXISTS (SELECT 1 FROM attribution_changes c WHERE c.day = ${day})`;
+
+/** Days of the horizon ending at $1 (the settled end) whose snapshot is missing, changed or short; newest first. */
 export const DAYS_TO_BUILD = `
 SELECT day, least(day + interval '24 hours', $1::timestamptz) AS build_end
 FROM generate_series(date_trunc('day', $1::timestamptz - interval '1 microsecond', 'UTC') - ($2::int - 1) * interval '24 hours',
                      $1::timestamptz - interval '1 microsecond', interval '24 hours') AS day
 LEFT JOIN attribution_days b USING (day)
-LEFT JOIN attribution_versions v USING (day)
-WHERE b.day IS NULL OR b.built_version <> coalesce(v.version, 0) OR b.built_end < least(day + interval '24 hours', $1::timestamptz)
+WHERE b.day IS NULL OR ${CHANGED('day')} OR b.built_end < least(day + interval '24 hours', $1::timestamptz)
 ORDER BY day DESC`;
 
 /**
- * Day $1 as this (repeatable-read) transaction sees it: its version (what the build reads) and what
- * was built of it (to extend a current day by its newly settled hours instead of rebuilding it).
+ * Day $1 as this (repeatable-read) transaction sees it: whether a change is recorded since its last
+ * build, and what was built of it (to extend an unchanged day by its newly settled hours instead of
+ * rebuilding it).
  */
 export const DAY_STATE = `
-SELECT coalesce((SELECT version FROM attribution_versions WHERE day = $1), 0)::text AS version,
-       b.built_version::text AS built_version, b.built_end
-FROM (SELECT 1) AS one LEFT JOIN attribution_days b ON b.day = $1`;
+SELECT ${CHANGED('$1::timestamptz')} AS changed, b.built_end
+FROM (SELECT 1) AS one LEFT JOIN attribution_days b ON b.day = $1::timestamptz`;
+
+/**
+ * The changes of day $1 this transaction sees: the build includes them. Changes committed after its
+ * snapshot are not visible to it, so they stay, and the day stays changed until the next build.
+ */
+export const CLEAR_CHANGES = `DELETE FROM attribution_changes WHERE day = $1::timestamptz`;
 
 /** The day's ($2) rows from hour $1 on: replaced by the build. */
 export const DELETE_FROM = `
@@ -92,30 +100,29 @@ inserted AS (
 )
 SELECT count(*)::int AS rows FROM inserted`;
 
-/** $1 day, $2 the version the build read, $3 its end. */
+/** $1 day, $2 the end of its build. */
 export const RECORD_DAY = `
-INSERT INTO attribution_days AS d (day, built_version, built_end, built_at) VALUES ($1, $2::int8, $3, now())
-ON CONFLICT (day) DO UPDATE SET built_version = EXCLUDED.built_version, built_end = EXCLUDED.built_end, built_at = now()`;
+INSERT INTO attribution_days AS d (day, built_end, built_at) VALUES ($1, $2, now())
+ON CONFLICT (day) DO UPDATE SET built_end = EXCLUDED.built_end, built_at = now()`;
 
 /** Snapshots older than the horizon starting at $1. */
 export const PRUNE = [
   `DELETE FROM attributed_hourly WHERE hour < $1::timestamptz`,
   `DELETE FROM attribution_days WHERE day < $1::timestamptz`,
-  `DELETE FROM attribution_versions WHERE day < $1::timestamptz`,
+  `DELETE FROM attribution_changes WHERE day < $1::timestamptz`,
 ];
 
 /**
  * Where a fleet report over whole hours [$1, $2) stops reading snapshots: walking the days from the
- * one holding $1, the end of the current built hours of the first day not built and current through
- * its end (a stale or unbuilt day counts as built to its start); clamped to [$1, $2).
+ * one holding $1, the end of the built hours of the first day not built through its end without a
+ * change since (a changed or unbuilt day counts as built to its start); clamped to [$1, $2).
  */
 export const SNAPSHOT_END = `
 SELECT least(greatest(coalesce(
-  (SELECT CASE WHEN b.built_version = coalesce(v.version, 0) THEN b.built_end ELSE day END
+  (SELECT CASE WHEN b.day IS NULL OR ${CHANGED('day')} THEN day ELSE b.built_end END
    FROM generate_series(date_trunc('day', $1::timestamptz, 'UTC'), $2::timestamptz - interval '1 microsecond',
                         interval '24 hours') AS day
    LEFT JOIN attribution_days b USING (day)
-   LEFT JOIN attribution_versions v USING (day)
-   WHERE b.day IS NULL OR b.built_version <> coalesce(v.version, 0) OR b.built_end < day + interval '24 hours'
+   WHERE b.day IS NULL OR ${CHANGED('day')} OR b.built_end < day + interval '24 hours'
    ORDER BY day LIMIT 1),
   $2::timestamptz), $1::timestamptz), $2::timestamptz) AS snapshot_end`;

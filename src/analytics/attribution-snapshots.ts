@@ -5,6 +5,7 @@ import { isLockTimeout } from '../database/migration-runner.ts';
 import { Metrics } from '../observability/metrics.ts';
 import {
   BUILD_HOURS,
+  CLEAR_CHANGES,
   DAY_STATE,
   DAYS_TO_BUILD,
   DELETE_FROM,
@@ -32,11 +33,11 @@ export interface SnapshotRun {
 /**
  * Keeps the attribution snapshots (attributed_hourly) of the last SNAPSHOT_DAYS UTC days: every
  * ATTRIBUTION_SNAPSHOT_INTERVAL_MS (0: never, as in the tests, which call build() themselves) it
- * builds each day whose snapshot is missing, stale (its version moved) or short of the settled
- * hours, newest first, in one repeatable-read transaction per day: a day still current is extended
- * by its newly settled hours (on top of its last built hour's running sums), any other is rebuilt
- * whole; either way from the roll-ups and link periods as that snapshot sees them, recording the
- * version it read. One replica builds at a time (an advisory lock), on one connection.
+ * builds each day whose snapshot is missing, changed (a change recorded since its build) or short of
+ * the settled hours, newest first, in one repeatable-read transaction per day: an unchanged day is
+ * extended by its newly settled hours (on top of its last built hour's running sums), any other is
+ * rebuilt whole; either way from the roll-ups and link periods as that snapshot sees them, clearing
+ * the changes it saw. One replica builds at a time (an advisory lock), on one connection.
  */
 @Injectable()
 export class AttributionSnapshots implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -138,14 +139,11 @@ export class AttributionSnapshots implements OnApplicationBootstrap, OnApplicati
   private async buildDay(runner: QueryRunner, day: Date, end: Date): Promise<{ from: Date; rows: number }> {
     await runner.startTransaction('REPEATABLE READ');
     try {
-      const [state] = await select<{ version: string; built_version: string | null; built_end: Date | null }>(
-        runner,
-        DAY_STATE,
-        [day],
-      );
-      const { version, built_version: builtVersion, built_end: builtEnd } = state!;
-      const current = builtVersion === version && builtEnd !== null && builtEnd.getTime() < end.getTime();
-      const from = current ? builtEnd : day;
+      const [state] = await select<{ changed: boolean; built_end: Date | null }>(runner, DAY_STATE, [day]);
+      const { changed, built_end: builtEnd } = state!;
+      const extend = !changed && builtEnd !== null && builtEnd.getTime() < end.getTime();
+      const from = extend ? builtEnd : day;
+      await runner.query(CLEAR_CHANGES, [day]);
       await runner.query(DELETE_FROM, [from, day]);
       const [inserted] = await select<{ rows: number }>(runner, BUILD_HOURS, [
         from,
@@ -158,7 +156,7 @@ export class AttributionSnapshots implements OnApplicationBootstrap, OnApplicati
         null,
         day,
       ]);
-      await runner.query(RECORD_DAY, [day, version, end]);
+      await runner.query(RECORD_DAY, [day, end]);
       await runner.commitTransaction();
       return { from, rows: inserted!.rows };
     } catch (error) {

@@ -62,10 +62,11 @@ async function liveFleet(window: { from: string; to: string }): Promise<FleetRep
     return await fleet(window);
   } finally {
     for (const row of saved) {
-      await t.db.query(
-        'INSERT INTO attribution_days (day, built_version, built_end, built_at) VALUES ($1, $2, $3, $4)',
-        [row.day, row.built_version, row.built_end, row.built_at],
-      );
+      await t.db.query('INSERT INTO attribution_days (day, built_end, built_at) VALUES ($1, $2, $3)', [
+        row.day,
+        row.built_end,
+        row.built_at,
+      ]);
     }
   }
 }
@@ -74,8 +75,8 @@ async function liveFleet(window: { from: string; to: string }): Promise<FleetRep
 async function currentDays(): Promise<string[]> {
   const rows = await t.db.query<{ day: string }>(`
     SELECT to_char(b.day AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day FROM attribution_days b
-    LEFT JOIN attribution_versions v USING (day)
-    WHERE b.built_version = coalesce(v.version, 0) AND b.built_end = b.day + interval '24 hours' ORDER BY 1`);
+    WHERE NOT EXISTS (SELECT 1 FROM attribution_changes c WHERE c.day = b.day)
+      AND b.built_end = b.day + interval '24 hours' ORDER BY 1`);
   return rows.map((row) => row.day);
 }
 
@@ -237,36 +238,31 @@ describe('a fixed fleet', () => {
     await t.db.query(`UPDATE attributed_hourly SET ac_kwh = ac_kwh + 100 WHERE vehicle_id = $1`, [vehicle]);
     expect((await fleet(day, `&meterId=${meter}`)).items[0]!.acKwh).toBe(115);
 
-    // A late reading into a settled hour of that day bumps its version: the report is live again, and true.
+    // A late reading into a settled hour of that day records a change: the report is live again, and true.
     await ingest(t, [meterReading(meter, at(24 * 60 + 5 * 60), 2)]);
     expect((await fleet(day, `&meterId=${meter}`)).items[0]!.acKwh).toBe(17);
     expect((await snapshots.build()).ran).toBe(true);
     expect((await fleet(day, `&meterId=${meter}`)).items[0]!.acKwh).toBe(17);
   });
 
-  it('bumps the day of every roll-up row a statement changes, deletions included (retention)', async () => {
-    const versionOf = async (dayStart: string): Promise<number> => {
-      const [row] = await t.db.query<{ version: string }>(
-        `SELECT version::text FROM attribution_versions WHERE day = $1::timestamptz`,
-        [dayStart],
-      );
-      return Number(row?.version ?? 0);
-    };
-    const before = await versionOf(day.from);
+  it('records a change of the day of every roll-up row a statement changes, deletions included (retention)', async () => {
+    const changesOf = (dayStart: string): Promise<number> =>
+      t.db.count('attribution_changes', 'day = $1::timestamptz', [dayStart]);
+    const before = await changesOf(day.from);
     await t.db.query(`DELETE FROM meter_hourly WHERE meter_id = $1 AND hour = $2::timestamptz`, [
       meter,
       at(24 * 60 + 5 * 60),
     ]);
-    expect(await versionOf(day.from)).toBe(before + 1);
+    expect(await changesOf(day.from)).toBe(before + 1);
     await t.db.query(`UPDATE vehicle_hourly SET kwh = kwh WHERE vehicle_id = $1`, [vehicle]);
-    expect(await versionOf(day.from)).toBe(before + 2);
-    // The current hour is not settled: a reading in it leaves its day's version alone.
+    expect(await changesOf(day.from)).toBe(before + 2);
+    // The current hour is not settled: a reading in it records nothing.
     const now = new Date();
     const today = new Date(Math.floor(now.getTime() / DAY) * DAY).toISOString();
-    const todayBefore = await versionOf(today);
+    const todayBefore = await changesOf(today);
     await ingest(t, [meterReading(meter, now.toISOString(), 1)]);
-    expect(await versionOf(today)).toBe(todayBefore);
-    expect(await versionOf(day.from)).toBe(before + 2);
+    expect(await changesOf(today)).toBe(todayBefore);
+    expect(await changesOf(day.from)).toBe(before + 2);
   });
 
   it('reads the registry live: a meter threshold set after the build applies at once', async () => {

@@ -265,12 +265,11 @@ async function snapshotsBuilt() {
   const started = Date.now();
   for (;;) {
     const [{ ready }] = await query(`
-      SELECT bool_and(coalesce(b.built_version = coalesce(v.version, 0)
+      SELECT bool_and(coalesce(NOT EXISTS (SELECT 1 FROM attribution_changes c WHERE c.day = b.day)
                                 AND b.built_end >= least(day + interval '24 hours', attribution_settled_end()), false)) AS ready
       FROM generate_series((SELECT date_trunc('day', min(ts), 'UTC') FROM meter_telemetry),
                            attribution_settled_end() - interval '1 microsecond', interval '24 hours') AS day
-      LEFT JOIN attribution_days b USING (day)
-      LEFT JOIN attribution_versions v USING (day)`);
+      LEFT JOIN attribution_days b USING (day)`);
     if (ready) return Date.now() - started;
     if (Date.now() - started > 120_000)
       throw new Error('attribution snapshots not built within 2 minutes of the upgrade');
