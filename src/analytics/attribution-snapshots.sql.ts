@@ -12,7 +12,7 @@ export const SNAPSHOT_DAYS = 32;
 /**
  * The builder's first transaction: the roll-ups and link periods in SHARE mode (it waits for writers
  * in flight, whose changes the build then sees), then the clock. A writer it does not see takes its
- * lock after this, so it reads a later clock: if it touches an hour settled here, it bumps that day.
+ * lock after this, so it reads a later clock: if it touches an hour settled here, it records a change.
  */
 export const LOCK_INPUTS = `LOCK TABLE meter_hourly, vehicle_hourly, link_periods IN SHARE MODE`;
 export const SETTLED_END = `SELECT attribution_settled_end() AS settled`;
