@@ -25,7 +25,11 @@ const METER_STATEMENT: PreparedStatement = { name: 'meter-performance', text: ME
 const FLEET_LIVE = fleetPerformance(true);
 const FLEET_FROM_SNAPSHOTS = fleetPerformance(false);
 
-/** Reads only: every figure comes from one attribution statement (attribution.sql.ts) per answer. */
+/**
+ * Reads only: every figure comes from one attribution statement (attribution.sql.ts) per answer; the
+ * fleet report's is preceded, in the same database snapshot, by a one-row look at which of its days
+ * the attribution snapshots cover.
+ */
 @Injectable()
 export class AnalyticsService {
   constructor(
@@ -116,13 +120,13 @@ export class AnalyticsService {
       const [row] = await manager.query<{ snapshot_end: Date }[]>(SNAPSHOT_END, [window.from, window.to]);
       const snapshotEnd = row!.snapshot_end;
       const live = { from: snapshotEnd, to: window.to };
-      const isLive = snapshotEnd.getTime() < window.to.getTime();
-      const source = !isLive ? 'snapshots' : snapshotEnd.getTime() > window.from.getTime() ? 'mixed' : 'live';
+      const hasLivePart = snapshotEnd.getTime() < window.to.getTime();
+      const source = !hasLivePart ? 'snapshots' : snapshotEnd.getTime() > window.from.getTime() ? 'mixed' : 'live';
       this.metrics.fleetReports.inc({ source });
       const slices = snapshotSlices(window.from, snapshotEnd);
       // The per-vehicle sums of 10,000 vehicles (numeric) take ~8 MB: in memory, not spilled in batches.
       await manager.query(`SELECT set_config('work_mem', '64MB', true)`);
-      return manager.query<FleetRow[]>(isLive ? FLEET_LIVE : FLEET_FROM_SNAPSHOTS, [
+      return manager.query<FleetRow[]>(hasLivePart ? FLEET_LIVE : FLEET_FROM_SNAPSHOTS, [
         ...attributionParams(attributionWindow(live)),
         threshold,
         query.limit,
