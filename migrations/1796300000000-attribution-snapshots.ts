@@ -76,9 +76,10 @@ export class AttributionSnapshots1796300000000 implements MigrationInterface {
       $$`);
     await runner.query(`
       CREATE FUNCTION attribution_rollup_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE settled timestamptz := attribution_settled_end(); -- once per statement, not per row
       BEGIN
         INSERT INTO attribution_changes (day)
-        SELECT DISTINCT date_trunc('day', hour, 'UTC') FROM changed_rows WHERE hour < attribution_settled_end();
+        SELECT DISTINCT date_trunc('day', hour, 'UTC') FROM changed_rows WHERE hour < settled;
         RETURN NULL;
       END $$`);
     for (const table of ['meter_hourly', 'vehicle_hourly']) {

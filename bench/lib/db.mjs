@@ -111,24 +111,18 @@ export async function waitForPostgres(url) {
 }
 
 /**
- * Waits until the service's attribution snapshots cover the whole hours [from, to) (every day built,
- * current and built through its part of the window), so that the fleet report is measured as it runs
- * once the builder has caught up; answers how long that took, in ms.
+ * Waits until the service's attribution snapshots cover the whole hours [from, to) (the fleet report's
+ * own test, SNAPSHOT_END of the built service, reaches `to`), so that the fleet report is measured as it
+ * runs once the builder has caught up; answers how long that took, in ms.
  */
 export async function waitForSnapshots(url, window, timeoutMs = 600_000) {
+  const { SNAPSHOT_END } = await import('../../dist/src/analytics/attribution-snapshots.sql.js');
   const client = await connect(url, 'energy-bench-snapshots');
   const started = performance.now();
   try {
     for (;;) {
-      const { rows } = await client.query(
-        `SELECT bool_and(coalesce(NOT EXISTS (SELECT 1 FROM attribution_changes c WHERE c.day = b.day)
-                                  AND b.built_end >= least(day + interval '24 hours', $2::timestamptz), false)) AS ready
-         FROM generate_series(date_trunc('day', $1::timestamptz, 'UTC'), $2::timestamptz - interval '1 microsecond',
-                              interval '24 hours') AS day
-         LEFT JOIN attribution_days b USING (day)`,
-        [window.from, window.to],
-      );
-      if (rows[0].ready) return performance.now() - started;
+      const { rows } = await client.query(SNAPSHOT_END, [window.from, window.to]);
+      if (rows[0].snapshot_end.getTime() === new Date(window.to).getTime()) return performance.now() - started;
       if (performance.now() - started > timeoutMs) {
         throw new Error(`attribution snapshots of ${window.from} – ${window.to} not built after ${timeoutMs} ms`);
       }

@@ -11,7 +11,7 @@ import type { MeterBucket, MeterPerformance, MeterTotals } from './dto/meter-per
 import { BUCKET_SECONDS, type PerformanceQuery } from './dto/performance-query.dto.ts';
 import type { PerformanceBucket, PerformanceTotals, SuspectCounts, VehiclePerformance } from './dto/performance.dto.ts';
 import { SNAPSHOT_END } from './attribution-snapshots.sql.ts';
-import { type FleetRow, fleetPerformance, snapshotSlices } from './fleet.sql.ts';
+import { FLEET_FROM_SNAPSHOTS, FLEET_PERFORMANCE, type FleetRow, snapshotSlices } from './fleet.sql.ts';
 import { METER_PERFORMANCE, type MeterPerformanceRow } from './meter-performance.sql.ts';
 import { attributionWindow, fleetDayWindow, hourlyWindow, performanceWindow } from './report-window.ts';
 import { VEHICLE_PERFORMANCE, type VehiclePerformanceRow } from './vehicle-performance.sql.ts';
@@ -22,8 +22,6 @@ import { VEHICLE_PERFORMANCE, type VehiclePerformanceRow } from './vehicle-perfo
 // plan is not (it ran for minutes instead of 0.6 s): it is planned with its values every time.
 const VEHICLE_STATEMENT: PreparedStatement = { name: 'vehicle-performance', text: VEHICLE_PERFORMANCE };
 const METER_STATEMENT: PreparedStatement = { name: 'meter-performance', text: METER_PERFORMANCE };
-const FLEET_LIVE = fleetPerformance(true);
-const FLEET_FROM_SNAPSHOTS = fleetPerformance(false);
 
 /**
  * Reads only: every figure comes from one attribution statement (attribution.sql.ts) per answer; the
@@ -126,7 +124,7 @@ export class AnalyticsService {
       const slices = snapshotSlices(window.from, snapshotEnd);
       // The per-vehicle sums of 10,000 vehicles (numeric) take ~8 MB: in memory, not spilled in batches.
       await manager.query(`SELECT set_config('work_mem', '64MB', true)`);
-      return manager.query<FleetRow[]>(hasLivePart ? FLEET_LIVE : FLEET_FROM_SNAPSHOTS, [
+      return manager.query<FleetRow[]>(hasLivePart ? FLEET_PERFORMANCE : FLEET_FROM_SNAPSHOTS, [
         ...attributionParams(attributionWindow(live)),
         threshold,
         query.limit,

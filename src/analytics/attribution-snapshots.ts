@@ -2,7 +2,9 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { DataSource, type QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/app-config.ts';
 import { isLockTimeout } from '../database/migration-runner.ts';
+import { selectRows, withSessionLock } from '../database/session-lock.ts';
 import { Metrics } from '../observability/metrics.ts';
+import { attributionParams } from './attribution.sql.ts';
 import {
   BUILD_HOURS,
   CLEAR_CHANGES,
@@ -76,21 +78,8 @@ export class AttributionSnapshots implements OnApplicationBootstrap, OnApplicati
 
   /** One run: builds every day that needs it. */
   async build(): Promise<SnapshotRun> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const [lock] = await select<{ locked: boolean }>(runner, 'SELECT pg_try_advisory_lock($1) AS locked', [
-        SNAPSHOT_LOCK_KEY,
-      ]);
-      if (!lock?.locked) return { ran: false, built: [] };
-      try {
-        return await this.buildOn(runner);
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [SNAPSHOT_LOCK_KEY]).catch(() => undefined);
-      }
-    } finally {
-      await runner.release();
-    }
+    const run = await withSessionLock(this.dataSource, SNAPSHOT_LOCK_KEY, (runner) => this.buildOn(runner));
+    return run ?? { ran: false, built: [] };
   }
 
   private async buildOn(runner: QueryRunner): Promise<SnapshotRun> {
@@ -98,7 +87,7 @@ export class AttributionSnapshots implements OnApplicationBootstrap, OnApplicati
     if (settled === undefined) return { ran: false, built: [] };
     const horizon = new Date(Math.floor((settled.getTime() - 1) / DAY_MS) * DAY_MS - (SNAPSHOT_DAYS - 1) * DAY_MS);
     for (const sql of PRUNE) await runner.query(sql, [horizon]);
-    const days = await select<{ day: Date; build_end: Date }>(runner, DAYS_TO_BUILD, [settled, SNAPSHOT_DAYS]);
+    const days = await selectRows<{ day: Date; build_end: Date }>(runner, DAYS_TO_BUILD, [settled, SNAPSHOT_DAYS]);
     const built: SnapshotRun['built'] = [];
     for (const { day, build_end: end } of days) {
       if (this.stopped) break;
@@ -122,7 +111,7 @@ export class AttributionSnapshots implements OnApplicationBootstrap, OnApplicati
     try {
       await runner.query(`SELECT set_config('lock_timeout', $1, true)`, [INPUT_LOCK_TIMEOUT]);
       await runner.query(LOCK_INPUTS);
-      const [row] = await select<{ settled: Date }>(runner, SETTLED_END);
+      const [row] = await selectRows<{ settled: Date }>(runner, SETTLED_END);
       await runner.commitTransaction();
       return row!.settled;
     } catch (error) {
@@ -139,21 +128,15 @@ export class AttributionSnapshots implements OnApplicationBootstrap, OnApplicati
   private async buildDay(runner: QueryRunner, day: Date, end: Date): Promise<{ from: Date; rows: number }> {
     await runner.startTransaction('REPEATABLE READ');
     try {
-      const [state] = await select<{ changed: boolean; built_end: Date | null }>(runner, DAY_STATE, [day]);
+      const [state] = await selectRows<{ changed: boolean; built_end: Date | null }>(runner, DAY_STATE, [day]);
       const { changed, built_end: builtEnd } = state!;
       const extend = !changed && builtEnd !== null && builtEnd.getTime() < end.getTime();
       const from = extend ? builtEnd : day;
       await runner.query(CLEAR_CHANGES, [day]);
       await runner.query(DELETE_FROM, [from, day]);
-      const [inserted] = await select<{ rows: number }>(runner, BUILD_HOURS, [
-        from,
-        end,
-        from,
-        end,
-        from,
-        end,
-        '3600 seconds',
-        null,
+      const hours = { from, to: end, hourFrom: from, hourTo: end, wholeFrom: from, wholeTo: end };
+      const [inserted] = await selectRows<{ rows: number }>(runner, BUILD_HOURS, [
+        ...attributionParams({ ...hours, bucket: '3600 seconds', timeZone: null }),
         day,
       ]);
       await runner.query(RECORD_DAY, [day, end]);
@@ -164,8 +147,4 @@ export class AttributionSnapshots implements OnApplicationBootstrap, OnApplicati
       throw error;
     }
   }
-}
-
-function select<T>(runner: QueryRunner, sql: string, params: unknown[] = []): Promise<T[]> {
-  return runner.query(sql, params) as Promise<T[]>;
 }

@@ -111,8 +111,13 @@ ORDER BY page.status = 'insufficient_data', page.efficiency ASC NULLS LAST, page
 `;
 }
 
-/** The report computed live over its whole window ($1 = $16, no slices), as every report was before the snapshots. */
+/**
+ * With a live part: the whole window live ($1 = $16, no slices), as every report was before the
+ * snapshots, or snapshots then live.
+ */
 export const FLEET_PERFORMANCE = fleetPerformance(true);
+/** All of the window from snapshots ($1 = $2). */
+export const FLEET_FROM_SNAPSHOTS = fleetPerformance(false);
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;

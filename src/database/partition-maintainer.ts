@@ -3,6 +3,7 @@ import { DataSource, type QueryRunner } from 'typeorm';
 import { Clock } from '../common/time/clock.ts';
 import { AppConfig } from '../config/app-config.ts';
 import { isLockTimeout } from './migration-runner.ts';
+import { selectRows, withSessionLock } from './session-lock.ts';
 import {
   DAY_PARTITIONS,
   DAYS_IN_DEFAULT,
@@ -67,13 +68,7 @@ export class PartitionMaintainer implements OnApplicationShutdown {
 
   /** One upkeep run; undefined when another instance holds the upkeep lock (it does the work). */
   async maintain(): Promise<MaintenanceReport | undefined> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const [lock] = await select<{ locked: boolean }>(runner, 'SELECT pg_try_advisory_lock($1) AS locked', [
-        UPKEEP_LOCK_KEY,
-      ]);
-      if (!lock?.locked) return undefined;
+    return withSessionLock(this.dataSource, UPKEEP_LOCK_KEY, async (runner) => {
       try {
         await runner.query(`SELECT set_config('lock_timeout', $1, false)`, [
           `${this.config.PARTITION_LOCK_TIMEOUT_MS}ms`,
@@ -82,11 +77,8 @@ export class PartitionMaintainer implements OnApplicationShutdown {
       } finally {
         // The connection goes back to the pool: leave the session as it was.
         await runner.query('RESET lock_timeout').catch(() => undefined);
-        await runner.query('SELECT pg_advisory_unlock($1)', [UPKEEP_LOCK_KEY]).catch(() => undefined);
       }
-    } finally {
-      await runner.release();
-    }
+    });
   }
 
   private async maintainOn(runner: QueryRunner): Promise<MaintenanceReport> {
@@ -96,7 +88,7 @@ export class PartitionMaintainer implements OnApplicationShutdown {
     const horizon = addDays(today, -this.config.PARTITION_HORIZON_DAYS);
     const cutoff = this.config.RETENTION_DAYS > 0 ? addDays(today, -this.config.RETENTION_DAYS) : undefined;
     for (const table of PARTITIONED_TABLES) {
-      const stranded = (await select<{ day: string }>(runner, DAYS_IN_DEFAULT(table))).map((r) => r.day);
+      const stranded = (await selectRows<{ day: string }>(runner, DAYS_IN_DEFAULT(table))).map((r) => r.day);
       const keptPlanned = planned.filter((day) => cutoff === undefined || day >= cutoff);
       // Stranded days inside the horizon get their own partition; past retention they get one too,
       // so that dropping it below removes them; between the two they stay in the default partition.
@@ -126,7 +118,7 @@ export class PartitionMaintainer implements OnApplicationShutdown {
     cutoff: string,
     report: MaintenanceReport,
   ): Promise<void> {
-    const partitions = await select<{ name: string; day: string }>(runner, DAY_PARTITIONS, [table]);
+    const partitions = await selectRows<{ name: string; day: string }>(runner, DAY_PARTITIONS, [table]);
     for (const partition of partitions.filter((candidate) => candidate.day < cutoff)) {
       const done = await this.withLockRetry(runner, `DROP TABLE IF EXISTS ${quoteIdent(partition.name)}`, []);
       (done === undefined ? report.deferred : report.dropped).push(partition.name);
@@ -136,7 +128,7 @@ export class PartitionMaintainer implements OnApplicationShutdown {
   /** Roll-up hours before the cutoff: their readings went with the dropped partitions. */
   private async deleteRollupsBefore(runner: QueryRunner, cutoff: string): Promise<void> {
     for (const table of ROLLUP_TABLES) {
-      const [row] = await select<{ deleted: number }>(runner, DELETE_ROLLUPS_BEFORE(table), [cutoff]);
+      const [row] = await selectRows<{ deleted: number }>(runner, DELETE_ROLLUPS_BEFORE(table), [cutoff]);
       const deleted = row?.deleted ?? 0;
       if (deleted > 0) this.logger.log(`Roll-up rows of ${table} before ${cutoff} deleted: ${deleted}`);
     }
@@ -146,7 +138,7 @@ export class PartitionMaintainer implements OnApplicationShutdown {
   private async withLockRetry(runner: QueryRunner, sql: string, params: unknown[]): Promise<unknown[] | undefined> {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return await select<unknown>(runner, sql, params);
+        return await selectRows<unknown>(runner, sql, params);
       } catch (error) {
         if (!isLockTimeout(error)) throw error;
         if (attempt >= this.config.PARTITION_LOCK_RETRIES) return undefined;
@@ -154,10 +146,6 @@ export class PartitionMaintainer implements OnApplicationShutdown {
       }
     }
   }
-}
-
-function select<T>(runner: QueryRunner, sql: string, params: unknown[] = []): Promise<T[]> {
-  return runner.query(sql, params) as Promise<T[]>;
 }
 
 function sleep(ms: number): Promise<void> {
